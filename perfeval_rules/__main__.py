@@ -1,0 +1,5 @@
+"""`python -m perfeval_rules` runs the command line."""
+
+from .cli import main
+
+main()

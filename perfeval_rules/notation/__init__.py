@@ -1,0 +1,1 @@
+"""Target and actual notations of real forms, parsed into small typed values."""
