@@ -7,7 +7,6 @@ batch failed; 2 bad usage or invalid input (the message names file, line and col
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any
 
 import click
@@ -56,4 +55,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

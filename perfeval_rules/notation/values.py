@@ -44,8 +44,13 @@ class Comparison(_Value):
     scope: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"kind": self.kind, "op": self.op, "value": self.value, "unit": self.unit,
-                             "implied_op": self.implied_op}
+        d: dict[str, Any] = {
+            "kind": self.kind,
+            "op": self.op,
+            "value": self.value,
+            "unit": self.unit,
+            "implied_op": self.implied_op,
+        }
         if self.scope is not None:
             d["scope"] = self.scope
         return d
@@ -193,6 +198,5 @@ class Unparsed(_Value):
 
 
 Notation = (
-    Comparison | Range | Deadline | Date | Trend | Qualitative | Quantity | Outcome | Completion | Missing
-    | Unparsed
+    Comparison | Range | Deadline | Date | Trend | Qualitative | Quantity | Outcome | Completion | Missing | Unparsed
 )
