@@ -61,6 +61,7 @@ def render(result: Mapping[str, Any] | HasToDict, fmt: str, *, template: Path | 
     """The report of one evaluation in `fmt` (html, md or json); `template` replaces the bundled one."""
     renderer = RENDERERS.get(fmt)
     if renderer is None:
-        raise UsageError(f"unknown report format {fmt!r}{did_you_mean(fmt, FORMATS)}; choose one of {', '.join(FORMATS)}")
+        known = ", ".join(FORMATS)
+        raise UsageError(f"unknown report format {fmt!r}{did_you_mean(fmt, FORMATS)}; choose one of {known}")
     data = result.to_dict() if isinstance(result, HasToDict) else result
     return renderer(data, template)

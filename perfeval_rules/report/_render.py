@@ -38,14 +38,21 @@ def render_template(result: Mapping[str, Any], fmt: str, template: Path | None) 
     except jinja2.TemplateSyntaxError as exc:
         where = Location(file=exc.filename or exc.name, line=exc.lineno, source_line=_line(exc.filename, exc.lineno))
         raise TemplateError(f"template syntax error: {exc.message}", where) from None
-    except jinja2.TemplateNotFound as exc:
-        raise TemplateError(f"template {exc.name!r} not found", _where(exc, env)) from None
-    except jinja2.exceptions.SecurityError as exc:
-        raise TemplateError(f"template tried something the sandbox forbids: {exc}", _where(exc, env)) from None
-    except jinja2.UndefinedError as exc:
-        raise TemplateError(f"undefined in template: {exc}", _where(exc, env)) from None
     except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
-        raise TemplateError(f"template failed: {type(exc).__name__}: {exc}", _where(exc, env)) from None
+        raise _template_error(exc, env) from None
+
+
+def _template_error(exc: Exception, env: SandboxedEnvironment) -> TemplateError:
+    """A located TemplateError for something that went wrong while a template was loaded or rendered."""
+    if isinstance(exc, jinja2.TemplateNotFound):
+        message = f"template {exc.name!r} not found"
+    elif isinstance(exc, jinja2.exceptions.SecurityError):
+        message = f"template tried something the sandbox forbids: {exc}"
+    elif isinstance(exc, jinja2.UndefinedError):
+        message = f"undefined in template: {exc}"
+    else:
+        message = f"template failed: {type(exc).__name__}: {exc}"
+    return TemplateError(message, _where(exc, message, env))
 
 
 @cache
@@ -92,14 +99,14 @@ def _finalize_md(value: Any) -> Any:
     return _format.md_escape(value)
 
 
-def _where(exc: BaseException, env: SandboxedEnvironment) -> Location | None:
+def _where(exc: BaseException, message: str, env: SandboxedEnvironment) -> Location | None:
     """The template line that failed, from the traceback Jinja2 rewrites to point into templates."""
     loader = env.loader
     roots = tuple(os.path.normpath(p) + os.sep for p in getattr(loader, "searchpath", ()))
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if frame.filename.startswith(roots) and frame.lineno is not None:
             source = _line(frame.filename, frame.lineno)
-            return Location(file=frame.filename, line=frame.lineno, column=_column(str(exc), source), source_line=source)
+            return Location(file=frame.filename, line=frame.lineno, column=_column(message, source), source_line=source)
     return None
 
 
