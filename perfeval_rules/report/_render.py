@@ -7,7 +7,7 @@ import re
 import traceback
 from collections.abc import Mapping
 from decimal import Decimal
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ def _template_error(exc: Exception, env: SandboxedEnvironment) -> TemplateError:
     return TemplateError(message, _where(exc, message, env))
 
 
-@cache
+@lru_cache(maxsize=16)
 def _environment(fmt: str, user_dir: str | None) -> SandboxedEnvironment:
     """One sandboxed environment per format (and user template folder), so compiled templates are reused."""
     paths = [user_dir] if user_dir is not None else []
@@ -69,7 +69,7 @@ def _environment(fmt: str, user_dir: str | None) -> SandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         finalize=_finalize_html if html else _finalize_md,
-        auto_reload=False,
+        auto_reload=user_dir is not None,  # a user may edit their template between renders
     )
     env.filters.update(
         num=_format.num,
