@@ -461,3 +461,73 @@ def test_bundled_templates_are_strict(sample: dict[str, Any]) -> None:
         render(broken, "md")
     assert info.value.message == "undefined in template: 'grade' is undefined"
     assert info.value.location is not None and info.value.location.file.endswith("report.md.j2")
+
+
+# --- edge cases -------------------------------------------------------------------------------
+
+
+def minimal_result() -> dict[str, Any]:
+    """A form with nothing but a name: no funds, no indicators, nothing reported."""
+    none_budget = dict.fromkeys(
+        ("initial_budget", "budget", "executed", "rate", "weight", "score", "reported_rate", "reported_score", "policy")
+    )
+    return {
+        "form": {
+            "project": "空表",
+            "department": "",
+            "implementer": "",
+            "year": 2021,
+            "source": None,
+            "sha256": None,
+            "amount_unit": "万元",
+            "goal_expected": "",
+            "goal_achieved": "",
+        },
+        "ruleset": {"id": "r", "title": "t", "version": "1", "sha256": "0" * 64, "lineage": ["r", "base"]},
+        "engine": {"name": "perfeval-rules", "version": "0.1.0"},
+        "budget": {**none_budget, "trace": [], "findings": []},
+        "indicators": [],
+        "totals": {"by_level1": {}, "by_level2": {}},
+        "total": None,
+        "reported_total": None,
+        "grade": None,
+        "reported_grade": None,
+        "findings": [],
+        "summary": {"error": 0, "warning": 0, "info": 0},
+        "import_notes": [],
+    }
+
+
+def test_an_empty_form_renders(tmp_path: Path) -> None:
+    result = minimal_result()
+    dom = parse(render(result, "html"))
+    assert dom.find("div", "computed").text == "计算总分 (按规则) — 等级 —"
+    assert dom.find("table", "indicators").find("tbody").find_all("tr") == []
+    assert [p.text for p in dom.by_id("findings").find_all("p")] == ["无", "无", "无"]
+    assert dom.find("div", "kicker").text == "财政项目支出绩效自评价 · 复核报告 · 2021 年度"
+    assert dom.by_id("provenance").find_all("dd")[0].text == "r · 版本 1 · 继承链 r → base"
+    md = render(result, "md")
+    assert "| 总分 | **—** | — | — |\n" in md
+    assert "## 导入说明\n\n无。\n" in md
+    assert "| 规则集 | r 版本 1 (继承链 r → base) |\n" in md
+
+
+def test_budget_findings_link_to_the_funds_block(sample: dict[str, Any]) -> None:
+    finding = {
+        "code": "rate-mismatch",
+        "severity": "error",
+        "message": "执行率不一致",
+        "indicator": None,
+        "index": None,
+        "cell": "H7",
+    }
+    budget = {**sample["budget"], "findings": [finding]}
+    result = {**sample, "budget": budget, "findings": [finding, *sample["findings"]]}
+    dom = parse(render(result, "html"))
+    first = dom.by_id("f-1")
+    assert first.text == "rate-mismatch 项目资金 : 执行率不一致 H7"
+    assert first.find("a").attrs["href"] == "#funds"
+    badge = dom.by_id("funds").find("a", "badge")
+    assert (badge.text, badge.attrs["href"]) == ("错误 rate-mismatch", "#f-1")
+    md_row = "| 10.00 | 100.00% | 100.00% | 10.00 | **10.00** | 错误 rate-mismatch |\n"
+    assert md_row in render(result, "md")
