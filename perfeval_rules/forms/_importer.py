@@ -9,6 +9,7 @@ located `FormError`.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -241,7 +242,7 @@ class _Importer:
                 match = _UNIT.search(nfkc(cell))
                 if match and unit is None:
                     unit = match.group(1) or match.group(2)
-                    self.note("unit-from-header", f"amounts in {unit}, from the header {cell!r}", row.number)
+                    self.note("unit-from-header", f"amounts in {unit}, from the header 「{cell}」", row.number)
         if unit is None:
             unit = "万元"
             if at is not None:
@@ -283,7 +284,7 @@ class _Importer:
         else:
             label = next(c for c in row.cells if nfkc(c).startswith(("年度总体目标", "总体目标")))
             texts = [c for c in row.cells if c and c != label]
-            expected, achieved = (texts + ["", ""])[:2]
+            expected, achieved = ([*texts, "", ""])[:2]
         if _HTML_TAG.search(expected + achieved) or re.search(r"&#?\w+;", expected + achieved):
             self.note("html-stripped", "HTML tags removed from the 年度总体目标 texts", row.number)
         return strip_html(expected), strip_html(achieved)
@@ -310,7 +311,7 @@ class _Importer:
         if "value" in columns.index:
             self.note(
                 "split-target-joined",
-                "年度指标值 is split over 指标性质, 指标值 and 度量单位; each target joined into one text like ≥3500(人)",
+                "年度指标值 is split over 指标性质, 指标值 and 度量单位; each target is joined: ≥3500(人)",
                 header.number,
             )
         lines: list[_Line] = []
@@ -321,7 +322,7 @@ class _Importer:
                 grade = found or grade
                 continue
             if done:
-                self.note("row-skipped", f"text after the total row skipped: {_first_text(row)!r}", row.number)
+                self.note("row-skipped", f"text after the total row skipped: 「{_first_text(row)}」", row.number)
                 continue
             if self.is_total(row):
                 total_weight, total, found = self.total(row)
@@ -383,7 +384,7 @@ class _Importer:
                 self.grid.location(row),
             )
         if not name and not label1 and not label2:
-            self.note("row-skipped", f"row without an indicator name skipped: {_first_text(row)!r}", row.number)
+            self.note("row-skipped", f"row without an indicator name skipped: 「{_first_text(row)}」", row.number)
             return None
         return _Line(row, best, label1, label2, name, name_col + best)
 
@@ -421,10 +422,11 @@ class _Importer:
             if run and (line is None or line.offset != run[0].offset):
                 shift = run[0].offset
                 side = "left" if shift < 0 else "right"
-                rows = f"rows {run[0].row.number}–{run[-1].row.number}" if len(run) > 1 else "the row"
+                rows = f"rows {run[0].row.number}–{run[-1].row.number}: " if len(run) > 1 else ""
                 self.note(
                     "cells-shifted",
-                    f"{rows}: cells stand {abs(shift)} column(s) {side} of the header; read from the 三级指标 name",
+                    f"{rows}cells stand {abs(shift)} column{'s' if abs(shift) > 1 else ''} {side} of the header; "
+                    "read from the 三级指标 name",
                     run[0].row.number,
                 )
                 run = []
@@ -439,14 +441,14 @@ class _Importer:
             if line.label1 and line.label1 not in LEVEL1 and self.is_level2(line.label1) and not line.label2:
                 self.note(
                     "label-shifted",
-                    f"{line.label1!r} stands in the 一级指标 column; it is a 二级 category",
+                    f"「{line.label1}」 stands in the 一级指标 column; it is a 二级 category",
                     line.row.number,
                 )
                 line.label1, line.label2 = "", line.label1
             elif line.label2 in LEVEL1 and not self.is_level2(line.label2) and not line.label1:
                 self.note(
                     "label-shifted",
-                    f"{line.label2!r} stands in the 二级指标 column; it is a 一级 category",
+                    f"「{line.label2}」 stands in the 二级指标 column; it is a 一级 category",
                     line.row.number,
                 )
                 line.label1, line.label2 = line.label2, ""
@@ -457,7 +459,7 @@ class _Importer:
 
     def join_fragments(self, lines: list[_Line], attr: str) -> None:
         labelled = [line for line in lines if getattr(line, attr)]
-        for here, there in zip(labelled, labelled[1:], strict=False):
+        for here, there in itertools.pairwise(labelled):
             head, tail = getattr(here, attr), getattr(there, attr)
             if self.is_known(head) or self.is_known(tail) or not self.is_known(head + tail):
                 continue
@@ -467,7 +469,7 @@ class _Importer:
             setattr(there, attr, head + tail)
             self.note(
                 "label-joined",
-                f"label {head!r} and {tail!r} (row {there.row.number}) joined into {head + tail!r}",
+                f"label 「{head}」 and 「{tail}」 (row {there.row.number}) joined into 「{head + tail}」",
                 here.row.number,
             )
 
@@ -497,7 +499,7 @@ class _Importer:
                     line.level2 = following.label2
                     self.note(
                         "level2-inferred",
-                        f"{line.name!r} put under {following.label2} (the label below it, on row "
+                        f"「{line.name}」 put under {following.label2} (the label below it, on row "
                         f"{following.row.number}: a merged cell's label printed mid-block)",
                         line.row.number,
                     )
@@ -507,10 +509,10 @@ class _Importer:
                 fits_next = found is not None and _same(found[0], following.label2)
                 if moved_to is not None or (fits_next and found is not None and not _same(found[0], current)):
                     moved_to = following.label2
-                    why = f"the name contains {found[1]!r}" if fits_next and found else "it follows rows moved there"
+                    why = f"the name contains 「{found[1]}」" if fits_next and found else "it follows rows moved there"
                     self.note(
                         "level2-inferred",
-                        f"{line.name!r} put under {moved_to} (the label on row {following.row.number}), "
+                        f"「{line.name}」 put under {moved_to} (the label on row {following.row.number}), "
                         f"not {current}: {why}",
                         line.row.number,
                     )
@@ -526,12 +528,12 @@ class _Importer:
             found = self.keyword(line.name)
             if found:
                 line.level2 = found[0]
-                message = f"二级 {found[0]} inferred from the name {line.name!r}, which contains {found[1]!r}"
+                message = f"二级 {found[0]} inferred from the name 「{line.name}」, which contains 「{found[1]}」"
             elif previous:
                 line.level2 = previous
-                message = f"二级 {previous} of the row above taken for {line.name!r}"
+                message = f"二级 {previous} of the row above taken for 「{line.name}」"
             else:
-                message = f"no 二级 category for {line.name!r}: no label and no keyword"
+                message = f"no 二级 category for 「{line.name}」: no label and no keyword"
             self.note("level2-inferred" if line.level2 else "level2-missing", message, line.row.number)
             previous = line.level2
 
@@ -557,10 +559,7 @@ class _Importer:
             col = columns.get(key)
             return "" if col is None else row.cell(col + offset)
 
-        if "value" in columns.index:
-            target = join_target(text("op"), text("value"), text("unit"))
-        else:
-            target = text("target")
+        target = join_target(text("op"), text("value"), text("unit")) if "value" in columns.index else text("target")
         weight_col = columns.index["weight"] + offset
         weight = self.value(row, weight_col, "分值")
         score_col = columns.get("score")
@@ -586,7 +585,9 @@ class _Importer:
                 weight = number(line.row.cell(columns.index["weight"] + line.offset))
                 if nfkc(line.name).startswith("其中") or not weight:
                     kind = "breakdown" if nfkc(line.name).startswith("其中") else "placeholder"
-                    self.note("row-skipped", f"{kind} row {line.name!r} skipped: it carries no weight", line.row.number)
+                    self.note(
+                        "row-skipped", f"{kind} row 「{line.name}」 skipped: it carries no weight", line.row.number
+                    )
                     line.name = ""
             kept.append(line)
         return kept
@@ -659,3 +660,8 @@ def _zip_longest(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, str]]:
 
 def _file_location(grid: Grid) -> Location:
     return Location(file=grid.where)
+
+
+def has_indicator_table(grid: Grid) -> bool:
+    """True when some row of the grid is an indicator-table header (names 三级指标 and 分值)."""
+    return any(_columns(row, _INDICATOR_COLUMNS, {"name", "weight"}) is not None for row in grid.rows)
