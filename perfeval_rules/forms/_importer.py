@@ -286,7 +286,7 @@ class _Importer:
             texts = [c for c in row.cells if c and c != label]
             expected, achieved = ([*texts, "", ""])[:2]
         if _HTML_TAG.search(expected + achieved) or re.search(r"&#?\w+;", expected + achieved):
-            self.note("html-stripped", "HTML tags removed from the 年度总体目标 texts", row.number)
+            self.note("html-stripped", "HTML tags and entities removed from the 年度总体目标 texts", row.number)
         return strip_html(expected), strip_html(achieved)
 
     # -- the indicator table ---------------------------------------------------------------------
@@ -308,12 +308,6 @@ class _Importer:
             merged = [nfkc(b) or nfkc(a) for a, b in _zip_longest(header.cells, body[0].cells)]
             columns = self.indicator_columns(Row(header.number, tuple(merged), header.text)) or columns
             body = body[1:]
-        if "value" in columns.index:
-            self.note(
-                "split-target-joined",
-                "年度指标值 is split over 指标性质, 指标值 and 度量单位; each target is joined: ≥3500(人)",
-                header.number,
-            )
         lines: list[_Line] = []
         total_weight = total = grade = None
         done = False
@@ -335,7 +329,15 @@ class _Importer:
         lines = self.skip_rows(lines, columns)
         self.note_shifts(lines)
         self.assign_labels(lines)
-        return [self.indicator(line, columns) for line in lines if line.name], total_weight, total, grade
+        indicators = [self.indicator(line, columns) for line in lines if line.name]
+        if "value" in columns.index and indicators:
+            self.note(
+                "split-target-joined",
+                "年度指标值 is split over 指标性质, 指标值 and 度量单位; each target is joined into one text, "
+                f"e.g. 「{indicators[0].target_text}」",
+                header.number,
+            )
+        return indicators, total_weight, total, grade
 
     def grade(self, row: Row) -> str | None:
         """The grade on a 评分等级 row ('' when the row names none); None for other rows."""
@@ -584,10 +586,11 @@ class _Importer:
             if line.name and self.is_skipped(line.name):
                 weight = number(line.row.cell(columns.index["weight"] + line.offset))
                 if nfkc(line.name).startswith("其中") or not weight:
-                    kind = "breakdown" if nfkc(line.name).startswith("其中") else "placeholder"
-                    self.note(
-                        "row-skipped", f"{kind} row 「{line.name}」 skipped: it carries no weight", line.row.number
-                    )
+                    if nfkc(line.name).startswith("其中"):
+                        message = f"breakdown row 「{line.name}」 skipped: the row above it carries the weight"
+                    else:
+                        message = f"placeholder row 「{line.name}」 skipped: it carries no weight"
+                    self.note("row-skipped", message, line.row.number)
                     line.name = ""
             kept.append(line)
         return kept

@@ -212,6 +212,9 @@ def xlsx_text(cell: Any) -> str:
     if isinstance(value, int | float):
         # repr gives the shortest text that reads back as the same float: no binary noise
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if len(number.as_tuple().digits) > 15:
+            # Excel shows at most 15 significant digits: 0.1 + 0.2 is shown, and meant, as 0.3
+            number = number.quantize(Decimal(1).scaleb(number.adjusted() - 14), ROUND_HALF_UP)
         fmt = str(cell.number_format or "General")
         percent = "%" in fmt
         if percent:
