@@ -68,11 +68,17 @@ def write_case(case: dict[str, Any], encoding: str | None, folder: Path) -> Path
     return path
 
 
+FUNDS_KEYS = ("initial_budget", "budget", "executed", "weight", "rate", "score")
+
+
 def summary(form: Form) -> dict[str, Any]:
     """The form in the shape of the case file, numbers as the text of their digits."""
 
     def q(value: object) -> str | None:
         return None if value is None else str(value)
+
+    def cell(row: Any) -> str | None:
+        return row.provenance.cell if row.provenance else None
 
     return {
         "project": form.project,
@@ -82,14 +88,12 @@ def summary(form: Form) -> dict[str, Any]:
         "amount_unit": form.amount_unit,
         "goals": [form.goal_expected, form.goal_achieved],
         "reported": [q(form.reported_total_weight), q(form.reported_total), form.reported_grade],
-        "funds": [
-            [r.label, *(q(getattr(r, k)) for k in ("initial_budget", "budget", "executed", "weight", "rate", "score"))]
-            + [r.provenance.cell if r.provenance else None]
-            for r in form.funds
-        ],
+        "funds": [[r.label, *(q(getattr(r, k)) for k in FUNDS_KEYS), cell(r)] for r in form.funds],
         "indicators": [
-            [i.level1, i.level2, i.name, i.target_text, i.actual_text, q(i.weight), q(i.reported_score), i.reason]
-            + [i.provenance.cell if i.provenance else None]
+            [
+                *(i.level1, i.level2, i.name, i.target_text, i.actual_text),
+                *(q(i.weight), q(i.reported_score), i.reason, cell(i)),
+            ]
             for i in form.indicators
         ],
         "notes": [[n.code, n.row, n.message] for n in form.import_notes],
