@@ -72,6 +72,7 @@ _HEAD_FIELDS = (
     ("department", ("主管部门", "主管单位")),
     ("implementer", ("项目实施单位", "实施单位")),
 )
+_FUNDS_ROW = re.compile(r"资金|拨款|结转|其中")
 _UNIT = re.compile(r"[(（]\s*(万元|千元|亿元|元)\s*[)）]|单位\s*[:：]\s*(万元|千元|亿元|元)")
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
 _POINTS_SUFFIX = re.compile(r"[(（]\s*\d+(?:\.\d+)?\s*分?\s*[)）]$")
@@ -257,6 +258,9 @@ class _Importer:
             labels = [c for c in row.cells[:first] if c and not nfkc(c).startswith("项目资金")]
             if not labels or nfkc(labels[0]).startswith(("年度总体目标", "总体目标")):
                 break
+            numbers = [number(nfkc(row.cell(col)).removesuffix("%")) for col in columns.values()]
+            if all(n is None for n in numbers) and not _FUNDS_ROW.search(nfkc(labels[-1])):
+                break  # the funds block has ended: this row is no funds row and holds no amounts
             values = {
                 key: self.value(row, col, _FUNDS_LABELS[key], percent=key == "rate") for key, col in columns.items()
             }
@@ -323,6 +327,9 @@ class _Importer:
                 grade = found or grade
                 done = True
                 continue
+            if all(number(c) is not None for c in row.cells if c):
+                self.note("row-skipped", f"stray number 「{_first_text(row)}」 skipped (a page number?)", row.number)
+                continue
             line = self.align(row, columns)
             if line is not None:
                 lines.append(line)
@@ -357,7 +364,11 @@ class _Importer:
             return True
         numbers = [t for t in texts if number(t) is not None]
         others = [t for t in texts if number(t) is None and t not in _GRADES]
-        return bool(numbers) and not others
+        if others or not numbers:
+            return False
+        # a lone number at the start of a row is a stray (a page number in extracted PDF text)
+        first = next(i for i, c in enumerate(row.cells) if c)
+        return len(numbers) > 1 or first >= 2
 
     def total(self, row: Row) -> tuple[Decimal | None, Decimal | None, str | None]:
         numbers = [n for c in row.cells if (n := number(nfkc(c).removesuffix("分"))) is not None]
@@ -380,14 +391,21 @@ class _Importer:
         name = _one_line(row.cell(name_col + best))
         label1 = _label(row.cell(columns.index["level1"] + best)) if "level1" in columns.index else ""
         label2 = _label(row.cell(columns.index["level2"] + best)) if "level2" in columns.index else ""
+        if name and _label(name) in self.known_labels() and not (label1 or label2):
+            # a category on its own row, in the 三级 column: it labels the rows below, it is no indicator
+            label1, label2 = (_label(name), "") if _label(name) in LEVEL1 else ("", _label(name))
+            message = f"category 「{name}」 stands in the 三级指标 column; read as a label"
+            self.note("label-shifted", message, row.number)
+            name = ""
         if name and not self.is_skipped(name) and len(row.cells) <= weight_col + best:
             raise FormError(
                 f"too few cells: the row has {len(row.cells)}, an indicator row needs {weight_col + 1} (up to 分值)",
                 self.grid.location(row),
             )
-        if not name and not label1 and not label2:
+        if not name and (number(row.cell(weight_col + best)) is not None or not (label1 or label2)):
             self.note("row-skipped", f"row without an indicator name skipped: 「{_first_text(row)}」", row.number)
-            return None
+            if not (label1 or label2):
+                return None
         return _Line(row, best, label1, label2, name, name_col + best)
 
     def fit(self, row: Row, columns: _Columns, offset: int) -> int | None:
