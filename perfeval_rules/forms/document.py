@@ -6,6 +6,7 @@ Decimal; strings are quoted only where YAML would misread them; the output is de
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 from typing import Any
 
@@ -37,7 +38,13 @@ def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNode:
 
 def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value and value == value.strip() else None
+    if any(_is_special(ch) for ch in value):
+        style = '"'  # escaped, so that YAML's extra line breaks (NEL, LS, PS) and controls survive
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _is_special(ch: str) -> bool:
+    return ch in "\x85\u2028\u2029\ufeff\r" or (unicodedata.category(ch) == "Cc" and ch not in "\n\t")
 
 
 def _flow(dumper: yaml.SafeDumper, value: _Flow) -> yaml.MappingNode:
