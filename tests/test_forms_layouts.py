@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import openpyxl
 import pytest
 
 from perfeval_rules._yaml import load_file, load_text
+from perfeval_rules.errors import FormError
 from perfeval_rules.forms import Form, form_from_document, form_to_yaml, load_form, load_forms
 from perfeval_rules.forms._tables import xlsx_text
 
@@ -190,3 +192,20 @@ class _Cell:
 )
 def test_xlsx_cells_read_as_the_sheet_shows_them(value: object, number_format: str, text: str) -> None:
     assert xlsx_text(_Cell(value, number_format)) == text
+
+
+def test_vocabulary_can_be_given(tmp_path: Path) -> None:
+    path = tmp_path / "form.tsv"
+    path.write_text(
+        "三级指标\t年度指标值\t实际完成值\t分值\t得分\t偏差原因分析\n"
+        "活动场次\t≥12场\t12场\t50\t50\tn/a\n"
+        "读者满意度\t≥90%\t95%\t40\tn/a\t\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(FormError, match="得分 is not a number: 'n/a'"):
+        load_form(path)  # 'n/a' is no placeholder in the bundled vocabulary
+    custom = load_form(path, placeholders=["", "n/a"], level2_keywords={"数量指标": ["场次"], "满意度指标": ["满意"]})
+    assert [(i.level1, i.level2, i.reason, i.reported_score) for i in custom.indicators] == [
+        ("产出指标", "数量指标", "", Decimal(50)),
+        ("满意度指标", "满意度指标", "", None),
+    ]
