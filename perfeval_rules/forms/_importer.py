@@ -309,7 +309,7 @@ class _Importer:
         assert columns is not None
         body = list(rows[1:])
         if body and {"指标性质", "度量单位"} & {nfkc(c) for c in body[0].cells}:
-            merged = [nfkc(b) or nfkc(a) for a, b in _zip_longest(header.cells, body[0].cells)]
+            merged = [nfkc(b) or nfkc(a) for a, b in itertools.zip_longest(header.cells, body[0].cells, fillvalue="")]
             columns = self.indicator_columns(Row(header.number, tuple(merged), header.text)) or columns
             body = body[1:]
         lines: list[_Line] = []
@@ -672,11 +672,6 @@ def _same(a: str, b: str) -> bool:
 
 def _first_text(row: Row) -> str:
     return next((c for c in row.cells if c), "")
-
-
-def _zip_longest(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, str]]:
-    n = max(len(a), len(b))
-    return [(a[i] if i < len(a) else "", b[i] if i < len(b) else "") for i in range(n)]
 
 
 def _file_location(grid: Grid) -> Location:
