@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import decimal
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -13,14 +12,13 @@ from .._json import number
 from ..errors import Location, caret, did_you_mean
 from . import _nodes as n
 from ._functions import BUILTIN_NAMES, CONTEXT, builtins, rounding_mode
-from ._parser import parse
+from ._parser import keyword_hint, parse
 from ._types import ExprError, Function, Problem, Scope, Type, Undefined, Value
 
 Env = Mapping[str, Value]
 Fn = Callable[[Env], Value]
 
 _PYTYPE: dict[Type, type | None] = {Type.NUMBER: Decimal, Type.TEXT: str, Type.BOOL: bool, Type.ANY: None}
-_ZH_KEYWORDS = {"且": "and", "或": "or", "非": "not"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,11 +187,8 @@ class _Compiler:
         if var is None:
             if node.name in self.functions:
                 raise Problem(f"{node.name!r} is a function: call it with arguments, {node.name}(...)", node.start)
-            hint = None
-            for zh, en in _ZH_KEYWORDS.items():
-                if zh in node.name:
-                    hint = f"put spaces around {zh!r} to use it as {en!r}"
-            raise Problem(f"unknown name {node.name!r}{did_you_mean(node.name, self.variables)}", node.start, hint)
+            message = f"unknown name {node.name!r}{did_you_mean(node.name, self.variables)}"
+            raise Problem(message, node.start, keyword_hint(node.name))
         self.spans.append((node.start, node.end, var.name))
         return _Part(_loader(var.name, node.name, var.type), var.type, node.name)
 
@@ -236,9 +231,10 @@ class _Compiler:
                     return _need_number(b, desc, symbol)
                 try:
                     acc = apply(acc, b)
-                except ZeroDivisionError:
-                    return Undefined(f"division by zero in {source!r}")
-                except decimal.Overflow:
+                except ArithmeticError:
+                    # With finite operands only x / 0 and overflow can trap.
+                    if not b:
+                        return Undefined(f"division by zero in {source!r}")
                     return Undefined(f"number out of range in {source!r}")
             return acc
 
@@ -530,7 +526,8 @@ def _caller(fn: Function, checks: tuple[tuple[Fn, type | None, Type, str, str], 
         try:
             result = impl(*values)
         except (ArithmeticError, LookupError, ValueError) as exc:
-            return Undefined(f"{name}() failed: {exc}")
+            detail = exc.args[0] if len(exc.args) == 1 else exc  # KeyError's str() would add quotes
+            return Undefined(f"{name}() failed: {detail}")
         result = _coerce(result, f"the result of {name}()")
         if result is None or isinstance(result, Undefined) or returns is Type.ANY or _kind(result) is returns:
             return result

@@ -47,7 +47,7 @@ _LOOKALIKES = {
 @functools.cache
 def _parser() -> Lark:
     grammar = Path(__file__).with_name("expr.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True)
+    return Lark(grammar, parser="lalr", lexer="basic", propagate_positions=True, maybe_placeholders=True)
 
 
 def parse(text: str) -> n.Node:
@@ -123,10 +123,23 @@ def _syntax_problem(text: str, exc: UnexpectedInput) -> Problem:
         hint = None
         if token.type == "NAME" and token.value.lower() in KEYWORDS:
             hint = f"keywords are written in lowercase: {token.value.lower()!r}"
+        elif token.type == "NAME":
+            hint = keyword_hint(token.value)
         elif token.type == "COMPARE":
             hint = "comparisons do not chain: write 'a < b and b < c'"
         return Problem(f"unexpected {_shown_token(token)}{expected}", _span(token)[0], hint)
     return Problem("cannot parse the expression", getattr(exc, "pos_in_stream", 0) or 0)  # pragma: no cover
+
+
+_ZH_KEYWORDS = {"且": "and", "或": "or", "非": "not"}
+
+
+def keyword_hint(name: str) -> str | None:
+    """A hint when a Chinese keyword written without spaces was read as part of a name."""
+    for zh, en in _ZH_KEYWORDS.items():
+        if zh in name:
+            return f"put spaces around {zh!r} to use it as {en!r}"
+    return None
 
 
 def _span(token: Token) -> tuple[int, int]:
