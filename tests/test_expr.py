@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import pickle
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -169,6 +170,16 @@ def test_compiled_expression_is_reusable_and_reports_canonical_names() -> None:
     for actual, result in [(3150, "9"), (1750, "5")]:
         env = {"weight": Decimal(10), "actual": Decimal(actual), "target": Decimal(3500)}
         assert str(expression.evaluate(env)) == str(Decimal(result) + actual)
+
+
+def test_expression_reports_functions_and_pickles_by_recompiling() -> None:
+    scope = Scope((Variable("actual", NUMBER, aliases=("完成值",)),), (Function("grade", (NUMBER,), TEXT, _grade),))
+    where = Location("rules/x.yaml", 2, 8)
+    expression = compile_expression("grade(四舍五入(完成值, 0))", scope, expect=TEXT, where=where)
+    assert expression.functions == frozenset({"grade", "round"})
+    copy = pickle.loads(pickle.dumps(expression))
+    assert (copy.text, copy.type, copy.names) == (expression.text, TEXT, frozenset({"actual"}))
+    assert copy.evaluate({"actual": Decimal("89.5")}) == "优"
 
 
 def test_evaluation_leaves_the_global_decimal_context_alone() -> None:

@@ -23,13 +23,23 @@ _PYTYPE: dict[Type, type | None] = {Type.NUMBER: Decimal, Type.TEXT: str, Type.B
 
 @dataclass(frozen=True, eq=False)
 class Expression:
-    """A compiled, checked expression: immutable, reusable, cheap to evaluate many times."""
+    """A compiled, checked expression: immutable, reusable, cheap to evaluate many times.
+
+    `names` are the canonical names of the variables it reads, `functions` the canonical names of the
+    functions it calls. Made by compile_expression only.
+    """
 
     text: str
     type: Type
     names: frozenset[str]
+    functions: frozenset[str]
     _run: Fn = field(repr=False)
-    _spans: tuple[tuple[int, int, str], ...] = field(default=(), repr=False)
+    _spans: tuple[tuple[int, int, str], ...] = field(repr=False)
+    _compiled_from: tuple[Any, ...] = field(repr=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Closures do not pickle; a worker process recompiles from the same text and scope instead.
+        return (_recompile, self._compiled_from)
 
     def evaluate(self, env: Env) -> Value:
         """The value for `env` (keyed by canonical variable names); Undefined instead of any error."""
@@ -79,7 +89,14 @@ def compile_expression(
     except Problem as problem:
         raise located(text, where, problem) from None
     spans = tuple(sorted(compiler.spans))
-    return Expression(text, type_, frozenset(name for _, _, name in spans), run, spans)
+    names = frozenset(name for _, _, name in spans)
+    return Expression(
+        text, type_, names, frozenset(compiler.called), run, spans, (text, scope, expect, where, rounding)
+    )
+
+
+def _recompile(text: str, scope: Scope, expect: Type, where: Location | None, rounding: str) -> Expression:
+    return compile_expression(text, scope, expect=expect, where=where, rounding=rounding)
 
 
 def located(text: str, where: Location | None, problem: Problem) -> ExprError:
@@ -142,6 +159,7 @@ class _Compiler:
         self.builtins = builtins(rounding)
         self.functions: dict[str, Function] = {**self.builtins, **scope.functions_by_name}
         self.spans: list[tuple[int, int, str]] = []
+        self.called: set[str] = set()
 
     def top(self, node: n.Node, expect: Type) -> tuple[Fn, Type]:
         part = self.compile(node)
@@ -394,6 +412,7 @@ class _Compiler:
         if not fn.variadic and count != wanted:
             offset = node.args[wanted].start if count > wanted else node.end - 1
             raise Problem(f"{name}() takes {wanted} argument{plural}, got {count}", offset)
+        self.called.add(fn.name)
         checks = []
         for index, arg in enumerate(node.args):
             want = fn.params[min(index, wanted - 1)]

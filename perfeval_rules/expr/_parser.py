@@ -50,8 +50,12 @@ def _parser() -> Lark:
     return Lark(grammar, parser="lalr", lexer="basic", propagate_positions=True, maybe_placeholders=True)
 
 
+@functools.lru_cache(maxsize=1024)
 def parse(text: str) -> n.Node:
-    """The syntax tree of `text`; a Problem (with the offset of the offending character) when it is bad."""
+    """The syntax tree of `text`; a Problem (with the offset of the offending character) when it is bad.
+
+    Trees are immutable, so a rule set and the rule sets extending it share the parse of a repeated text.
+    """
     _check_size(text)
     try:
         tree = _parser().parse(text)
