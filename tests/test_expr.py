@@ -190,6 +190,9 @@ def test_evaluation_leaves_the_global_decimal_context_alone() -> None:
         ctx.traps[decimal.Inexact] = True
         before = dict(ctx.flags)
         assert str(expression.evaluate({})) == "3.333333333333333333333333333333333"
+        long = compile_expression("actual", SCOPE)
+        assert long.explain({"actual": Decimal("1234567890.12345678901234567890")}) == "1234567890.1234567890123456789"
+        assert long.explain({"actual": Decimal("-0.00")}) == "0"
         assert dict(ctx.flags) == before
 
 

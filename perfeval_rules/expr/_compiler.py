@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .._json import number
 from ..errors import Location, caret, did_you_mean
 from . import _nodes as n
 from ._functions import BUILTIN_NAMES, CONTEXT, builtins, rounding_mode
@@ -574,7 +573,10 @@ def _show(value: Value) -> str:
     if type(value) is bool:
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return number(value)
+        # Like the JSON writer (3500.00 -> 3500), but without normalize(), which would read the global context.
+        text = format(value, "f")
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+        return "0" if text == "-0" else text
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

@@ -61,10 +61,10 @@ def _abs(x: Decimal) -> Value:
 
 def _round_with(mode: str) -> Function:
     def _round(x: Decimal, places: Decimal) -> Value:
-        if places != places.to_integral_value() or not 0 <= places <= MAX_PLACES:
+        if not 0 <= places <= MAX_PLACES or places != places.to_integral_value(context=CONTEXT):
             return Undefined(f"round() needs a whole number of places from 0 to {MAX_PLACES}, got {places}")
         try:
-            return x.quantize(Decimal(1).scaleb(-int(places)), rounding=mode, context=CONTEXT)
+            return x.quantize(Decimal((0, (1,), -int(places))), rounding=mode, context=CONTEXT)
         except decimal.InvalidOperation:
             return Undefined(f"round() result would have more than {PRECISION} digits")
 
