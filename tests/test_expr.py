@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import doctest
 import pickle
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import perfeval_rules.expr
 from perfeval_rules._yaml import load_file
 from perfeval_rules.errors import Location
 from perfeval_rules.expr import (
@@ -109,6 +111,10 @@ def test_case(case: dict[str, Any]) -> None:
     elif "undefined" in case:
         assert isinstance(result, Undefined), result
         assert case["undefined"] in result.reason
+
+
+def test_module_example_runs() -> None:
+    assert doctest.testmod(perfeval_rules.expr).failed == 0
 
 
 def test_cases_cover_every_outcome() -> None:

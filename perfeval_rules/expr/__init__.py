@@ -1,12 +1,11 @@
 """The policy expression language of rule sets: scores, conditions and checks, compiled once, run many times.
 
+>>> from decimal import Decimal
 >>> scope = Scope((Variable("actual", Type.NUMBER, aliases=("完成值",)), Variable("target", Type.NUMBER)))
 >>> compile_expression("min(完成值 / target, 1)", scope, expect=Type.NUMBER).evaluate(
 ...     {"actual": Decimal("3125"), "target": Decimal("3500")})
 Decimal('0.8928571428571428571428571428571429')
 """
-
-from decimal import Decimal
 
 from ._compiler import Expression, compile_expression
 from ._functions import MAX_PLACES
@@ -27,5 +26,3 @@ __all__ = [
     "Variable",
     "compile_expression",
 ]
-
-_ = Decimal  # used by the doctest above
