@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import decimal
 import doctest
+import enum
 import pickle
 from decimal import Decimal
 from pathlib import Path
@@ -219,8 +220,14 @@ def test_bad_env_values_give_undefined(value: object, reason: str) -> None:
     assert expression.evaluate({"actual": value}) == Undefined(reason)  # type: ignore[dict-item]
 
 
-def test_env_ints_are_taken_as_decimals() -> None:
+def test_env_ints_and_str_subclasses_are_taken_as_plain_values() -> None:
     assert compile_expression("actual + 1", SCOPE).evaluate({"actual": 2}) == Decimal(3)  # type: ignore[dict-item]
+
+    class Kind(enum.StrEnum):
+        QUALITATIVE = "qualitative"
+
+    expression = compile_expression('kind = "qualitative" and extra in ["qualitative"]', SCOPE)
+    assert expression.evaluate({"kind": Kind.QUALITATIVE, "extra": Kind.QUALITATIVE}) is True
 
 
 def test_overflow_is_undefined() -> None:
