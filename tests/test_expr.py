@@ -260,10 +260,20 @@ def test_rounding_mode_and_text_type_are_checked() -> None:
         "rules/x.yaml:3:5: unknown rounding mode 'bankers' [E004]\n    hint: use e.g. ROUND_HALF_UP or ROUND_HALF_EVEN"
     )
     with pytest.raises(ExprError) as info:
-        compile_expression(5, SCOPE, where=where)  # type: ignore[arg-type]
+        compile_expression(["a"], SCOPE, where=where)  # type: ignore[arg-type]
     assert str(info.value) == (
-        "rules/x.yaml:3:5: an expression must be text, got int 5 [E004]\n    hint: quote it in the YAML file"
+        "rules/x.yaml:3:5: an expression must be text, got list ['a'] [E004]\n    hint: quote it in the YAML file"
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "text", "value"),
+    [(5, "5", Decimal(5)), (Decimal("0.50"), "0.50", Decimal("0.50")), (-2, "-2", Decimal(-2)), (True, "true", True)],
+)
+def test_yaml_numbers_and_booleans_are_taken_as_literals(raw: object, text: str, value: Value) -> None:
+    expression = compile_expression(raw, SCOPE)  # type: ignore[arg-type]
+    assert expression.text == text
+    assert expression.evaluate({}) == value
 
 
 # --- properties

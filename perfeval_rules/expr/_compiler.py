@@ -71,7 +71,14 @@ def compile_expression(
 
     `where` is the location of the expression's first character in its file; `expect` is the type the
     whole expression must give; `rounding` is the decimal mode of round() (half-up by default).
+    A YAML number or boolean given instead of text is taken as the literal it is (`0`, `true`).
     """
+    if isinstance(text, bool):  # YAML `when: true` or `score: 0` arrives as a bool or a number
+        text = "true" if text else "false"
+    elif isinstance(text, int):
+        text = str(text)
+    elif isinstance(text, Decimal) and text.is_finite():
+        text = format(text, "f")
     if not isinstance(text, str):
         raise ExprError(
             f"an expression must be text, got {type(text).__name__} {text!r}",
