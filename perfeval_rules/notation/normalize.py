@@ -65,7 +65,24 @@ def normalize(text: str) -> str:
     text = _ASCII_PAIRS.sub(lambda m: _PAIR_TO_OP[m.group()], text)
     # A comma is a thousands separator only in well-formed groups: 215,457.6 but not 1,2 or 1234,5.
     text = _THOUSANDS.sub(lambda m: m.group().replace(",", ""), text)
-    return _TRAILING.sub("", text)
+    return _unwrap(_TRAILING.sub("", text))
+
+
+def _unwrap(text: str) -> str:
+    # A whole cell in brackets, (≥90%), says the same as without them.
+    while text.startswith("(") and text.endswith(")") and _closing(text) == len(text) - 1:
+        text = text[1:-1]
+    return text
+
+
+def _closing(text: str) -> int:
+    """The index of the bracket that closes the one at index 0, or -1."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += 1 if ch == "(" else -1 if ch == ")" else 0
+        if depth == 0:
+            return i
+    return -1
 
 
 def _space(match: re.Match[str]) -> str:

@@ -44,7 +44,7 @@ MAX_LENGTH = 2000
 CACHE_SIZE = 16384
 
 _GRAMMAR = Path(__file__).with_name("notation.lark")
-_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_NUMBER = re.compile(r"[0-9]*\.?[0-9]+")
 _SYMBOLS = {
     "=": "OP",
     "≥": "OP",
@@ -171,7 +171,9 @@ def _tokens(text: str, vocabulary: Vocabulary) -> Iterator[Token]:
     while i < n:
         ch = text[i]
         kind, size = "", 0
-        if "0" <= ch <= "9":
+        # .5 is a number (read as "." then 5 it would silently become five), but in 至少...2次 the
+        # dots are an ellipsis.
+        if "0" <= ch <= "9" or (ch == "." and i + 1 < n and "0" <= text[i + 1] <= "9" and text[i - 1 : i] != "."):
             match = _NUMBER.match(text, i)
             assert match is not None
             kind, size = "NUMBER", match.end() - i

@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 
 from .. import _yaml, resources
-from ..errors import Location, RuleSetError, SchemaError
+from ..errors import Location, RuleSetError, SchemaError, did_you_mean
 from .normalize import normalize
 from .values import OPS
 
@@ -194,13 +194,9 @@ class Vocabulary:
         def locate(where: Iterable[str | int]) -> Location | None:
             return document.locate((*path, *where)) if document is not None else None
 
-        errors = sorted(
-            jsonschema.Draft202012Validator(VOCABULARY_SCHEMA).iter_errors(mapping), key=lambda e: list(e.path)
-        )
+        errors = list(jsonschema.Draft202012Validator(VOCABULARY_SCHEMA).iter_errors(mapping))
         if errors:
-            best = jsonschema.exceptions.best_match(errors)
-            where = "/".join(str(p) for p in best.absolute_path) or "(top)"
-            raise SchemaError(f"vocabulary {where}: {best.message}", locate(best.absolute_path))
+            raise _schema_error(jsonschema.exceptions.best_match(errors), locate)
 
         def words(values: Iterable[str]) -> Words:
             return tuple(normalize(v) for v in values)
@@ -299,6 +295,19 @@ def _grouped(
     for key, words in groups:
         for i, w in enumerate(words):
             yield w, (kind, key), (*where, key, i)
+
+
+def _schema_error(error: Any, locate: Any) -> SchemaError:
+    where = list(error.absolute_path)
+    message = error.message
+    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        known = set(error.schema.get("properties", {}))
+        unknown = [k for k in error.instance if k not in known]
+        if unknown:
+            where.append(unknown[0])
+            message = f"unknown key {unknown[0]!r}{did_you_mean(str(unknown[0]), sorted(known))}"
+    name = "/".join(["vocabulary", *(str(p) for p in where)])
+    return SchemaError(f"{name}: {message}", locate(where))
 
 
 def _describe(entry: tuple[str, str]) -> str:
