@@ -352,6 +352,13 @@ def test_arbitrary_text_gives_a_value_and_never_raises(text: str, as_: str) -> N
     _json.dumps(value.to_dict())
 
 
+@settings(max_examples=300, deadline=None)
+@given(text=_TEXTS)
+def test_normalize_is_idempotent(text: str) -> None:
+    once = normalize(text)
+    assert normalize(once) == once
+
+
 _NUMBERS = st.decimals(min_value=-100000, max_value=100000, places=2, allow_nan=False, allow_infinity=False)
 _POSITIVE = st.decimals(min_value=0, max_value=100000, places=2, allow_nan=False, allow_infinity=False)
 _UNITS = st.sampled_from([None, "%", "人", "个", "次", "万元", "元/人", "个月", "月", "年", "平方米"])

@@ -65,14 +65,16 @@ def normalize(text: str) -> str:
     text = _ASCII_PAIRS.sub(lambda m: _PAIR_TO_OP[m.group()], text)
     # A comma is a thousands separator only in well-formed groups: 215,457.6 but not 1,2 or 1234,5.
     text = _THOUSANDS.sub(lambda m: m.group().replace(",", ""), text)
-    return _unwrap(_TRAILING.sub("", text))
+    return _trim(text)
 
 
-def _unwrap(text: str) -> str:
-    # A whole cell in brackets, (≥90%), says the same as without them.
-    while text.startswith("(") and text.endswith(")") and _closing(text) == len(text) - 1:
+def _trim(text: str) -> str:
+    # Trailing punctuation goes, and a whole cell in brackets, (≥90%), says the same as without them.
+    while True:
+        text = _TRAILING.sub("", text)
+        if not (text.startswith("(") and text.endswith(")") and _closing(text) == len(text) - 1):
+            return text
         text = text[1:-1]
-    return text
 
 
 def _closing(text: str) -> int:

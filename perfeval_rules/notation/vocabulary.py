@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 import jsonschema
@@ -153,7 +154,7 @@ class Vocabulary:
         lengths: dict[str, set[int]] = {}
         for word in entries:
             lengths.setdefault(word[0], set()).add(len(word))
-        object.__setattr__(self, "lexicon", entries)
+        object.__setattr__(self, "lexicon", MappingProxyType(entries))
         # For each first character, the word lengths to try, longest first: longest match wins.
         object.__setattr__(self, "lengths", {ch: tuple(sorted(ns, reverse=True)) for ch, ns in lengths.items()})
         object.__setattr__(self, "_hash", hash(tuple(getattr(self, f) for f in _FIELDS)))
