@@ -98,6 +98,12 @@ def test_values_carry_the_normalised_text_and_its_span() -> None:
     assert parse_target(None) == Missing()
 
 
+def test_numeric_cells_read_like_their_digits() -> None:
+    assert parse_actual(3125) == Quantity(value=Decimal(3125))
+    assert parse_actual(Decimal("1E+3")) == Quantity(value=Decimal(1000))
+    assert parse_target(Decimal("97.30")) == Comparison(op="≥", value=Decimal("97.3"), implied_op=True)
+
+
 def test_values_are_frozen() -> None:
     value = parse_target("≥90%")
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -68,19 +68,31 @@ _SYMBOLS = {
 _OPERATOR_CHARS = frozenset("=≥>≤<±%‰")
 
 
-def parse_target(text: str | None, vocabulary: Vocabulary | None = None) -> Notation:
+Cell = str | int | Decimal | None
+"""A cell as a form holds it: text, a number a spreadsheet stored as a number, or nothing."""
+
+
+def parse_target(text: Cell, vocabulary: Vocabulary | None = None) -> Notation:
     """A target (年度指标值) as a typed value; never raises, unreadable text gives `Unparsed`."""
-    return _parse(text if text is not None else "", "target", vocabulary or default_vocabulary())
+    return _parse(_cell_text(text), "target", vocabulary or default_vocabulary())
 
 
-def parse_actual(text: str | None, vocabulary: Vocabulary | None = None) -> Notation:
+def parse_actual(text: Cell, vocabulary: Vocabulary | None = None) -> Notation:
     """An actual (实际完成值) as a typed value; never raises, unreadable text gives `Unparsed`."""
-    return _parse(text if text is not None else "", "actual", vocabulary or default_vocabulary())
+    return _parse(_cell_text(text), "actual", vocabulary or default_vocabulary())
 
 
-def parse(text: str | None, vocabulary: Vocabulary | None = None, *, as_: As = "target") -> Notation:
+def parse(text: Cell, vocabulary: Vocabulary | None = None, *, as_: As = "target") -> Notation:
     """`parse_target` or `parse_actual`, chosen by `as_`."""
     return parse_actual(text, vocabulary) if as_ == "actual" else parse_target(text, vocabulary)
+
+
+def _cell_text(cell: Cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, Decimal):
+        return format(cell, "f") if cell.is_finite() else str(cell)
+    return cell if isinstance(cell, str) else str(cell)
 
 
 def clear_cache() -> None:

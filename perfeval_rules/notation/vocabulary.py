@@ -27,8 +27,8 @@ _OP_WORDS = {
     "additionalProperties": _WORDS,
 }
 
+# A JSON Schema 2020-12 fragment (no "$schema"), so the rule-set schema can embed it as is.
 VOCABULARY_SCHEMA: dict[str, Any] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "Notation vocabulary",
     "description": "Words of the target and actual notations; matching is on NFKC text, longest word first.",
     "type": "object",
@@ -247,9 +247,10 @@ class Vocabulary:
                     locate(where),
                 )
 
-    def is_placeholder(self, normalised: str) -> bool:
-        """Whether a normalised cell text means 'no value' (blank always does)."""
-        return normalised == "" or normalised in self.placeholders
+    def is_placeholder(self, text: str) -> bool:
+        """Whether a cell text means 'no value' (blank always does; — and ——, … and …… are alike)."""
+        text = normalize(text)
+        return text == "" or text in self.placeholders
 
     def tier_label(self, tier: int) -> str:
         """The label of an outcome tier: the first word listed for it."""
