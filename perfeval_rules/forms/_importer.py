@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from .. import _yaml, resources
 from ..errors import FormError, Location
@@ -88,6 +88,7 @@ def default_vocabulary() -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, .
     return tuple(str(p) for p in data["placeholders"]), keywords
 
 
+@lru_cache(maxsize=8192)  # the same cells and keywords are folded many times per table
 def nfkc(text: str) -> str:
     """Text folded for matching: NFKC (full-width to half-width), no whitespace."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
