@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jsonschema
 from click.testing import CliRunner
+from test_forms_layouts import build_workbook
 
 from perfeval_rules import _json
 from perfeval_rules.cli import cli
@@ -84,3 +85,23 @@ def test_validate_ok_and_errors(tmp_path: Path) -> None:
     assert result.stderr.splitlines()[-1] == f"{other}: neither a form (no 'indicators' key) nor a table [E006]"
     ok = CliRunner().invoke(cli, ["validate", str(good)])
     assert (ok.exit_code, ok.stdout) == (0, f"OK {good}\n")
+
+
+def test_import_a_sheet_and_validate_a_workbook(tmp_path: Path) -> None:
+    book = tmp_path / "book.xlsx"
+    build_workbook(book)
+    result = CliRunner().invoke(cli, ["import", str(book), "--sheet", "第二个项目"])
+    assert result.exit_code == 0, result.output
+    assert "project: 阅读推广\n" in result.stdout
+    assert result.stderr.splitlines()[0] == (
+        f"{book}:sheet 第二个项目:row 3: no 二级 category for 「活动场次」: no label and no keyword [level2-missing]"
+    )
+    assert "    source: {row: 3, cell: A3, sheet: 第二个项目}\n" in result.stdout
+    both = CliRunner().invoke(cli, ["import", str(book)])
+    assert both.exit_code == 2
+    assert both.stderr == (
+        f"perfeval: {book}: the workbook holds 2 forms (sheets '自评表', '第二个项目') [E006]\n"
+        "    hint: choose one with --sheet NAME\n"
+    )
+    checked = CliRunner().invoke(cli, ["validate", str(book)])
+    assert (checked.exit_code, checked.stdout) == (0, f"OK {book}\n")

@@ -164,5 +164,8 @@ def is_form_file(path: str | Path) -> bool:
 
 
 def validate_form_file(path: str | Path) -> Form:
-    """Read and check one form file (schema for YAML/JSON, import for tables); raises the located errors."""
-    return load_form(path)
+    """Read and check a form file (schema for YAML/JSON, import for tables, every sheet of a workbook).
+
+    Returns the (first) form; raises the located errors.
+    """
+    return load_forms(path)[0]
