@@ -352,7 +352,7 @@ class _Importer:
         texts = [c for c in row.cells if c]
         head = nfkc(texts[0])
         word = next((w for w in _GRADE_WORDS if head.startswith(w)), None)
-        if word is None:
+        if word is None or len(texts) > 3:  # more cells: an indicator whose name starts so (等级公路…)
             return None
         rest = re.sub(r"^[:：]", "", head[len(word) :])
         if rest:
