@@ -122,3 +122,12 @@ def test_sheet_choice_errors(tmp_path: Path) -> None:
     tsv.write_text("三级指标\t分值\n", encoding="utf-8")
     with pytest.raises(UsageError, match="--sheet applies to XLSX workbooks only"):
         load_form(tsv, sheet="一号")
+
+
+def test_unknown_extension_is_sniffed(tmp_path: Path) -> None:
+    table = tmp_path / "export.dat"
+    table.write_text("项目名称\t某项目\n三级指标\t分值\t得分\n培训人数\t2\t2\n", encoding="utf-8")
+    assert load_form(table).project == "某项目"
+    form = tmp_path / "form.conf"
+    form.write_text("project: 手工表\nindicators: []\n", encoding="utf-8")
+    assert load_form(form).project == "手工表"
