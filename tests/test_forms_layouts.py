@@ -209,3 +209,17 @@ def test_vocabulary_can_be_given(tmp_path: Path) -> None:
         ("产出指标", "数量指标", "", Decimal(50)),
         ("满意度指标", "满意度指标", "", None),
     ]
+
+
+def test_the_rule_sets_normalised_vocabulary_works_too(tmp_path: Path) -> None:
+    from perfeval_rules.notation import default_vocabulary
+
+    vocabulary = default_vocabulary()  # its placeholders are normalised: …… is stored as ''
+    path = tmp_path / "form.tsv"
+    path.write_text("三级指标\t分值\t得分\n培训人数\t2\t……\n其他\t——\t—\n", encoding="utf-8")
+    form = load_form(path, placeholders=vocabulary.placeholders, level2_keywords=dict(vocabulary.level2_keywords))
+    assert [(i.name, i.weight, i.reported_score) for i in form.indicators] == [
+        ("培训人数", Decimal("2"), None),
+        ("其他", None, None),
+    ]
+    assert load_form(path) == form

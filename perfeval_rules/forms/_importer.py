@@ -145,7 +145,8 @@ class _Importer:
         self.notes.append(ImportNote(code, message, row, self.grid.sheet))
 
     def is_placeholder(self, text: str) -> bool:
-        return text in self.placeholders or nfkc(text) in self.placeholders
+        # a run of ellipses or dots (……) is blank, as the notation's normaliser reads it
+        return text in self.placeholders or nfkc(text) in self.placeholders or not nfkc(text).strip("….。·")
 
     def value(self, row: Row, column: int, what: str, *, percent: bool = False) -> Decimal | None:
         """The number in a cell; None for a blank or placeholder; a located error for other text."""
