@@ -7,13 +7,15 @@ batch failed; 2 bad usage or invalid input (the message names file, line and col
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__, _json, _yaml
-from .errors import PerfevalError, UsageError
+from .errors import Location, PerfevalError, UsageError
 from .notation import Notation, Unparsed, Vocabulary, default_vocabulary, normalize, parse
 
 
@@ -49,6 +51,90 @@ def cli() -> None:
 
     RULESET is a path to a rule-set YAML file or the id of a bundled one (e.g. cn-mof-2020).
     """
+
+
+@cli.command("import")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the form YAML here (default: stdout).")
+@click.option("--sheet", metavar="NAME", help="The sheet of an XLSX workbook that holds several forms.")
+def import_(source: str, output: str | None, sheet: str | None) -> None:
+    """Turn a published form (TSV/CSV text extracted from PDF, or XLSX) into form YAML.
+
+    Every repair the importer makes (a category inferred, a shifted cell, a joined label, a skipped
+    row) is printed to stderr as an import note and kept in the YAML. Inputs are never modified;
+    the output file is written atomically.
+    """
+    from .forms import form_to_yaml, load_form
+
+    form = load_form(source, sheet=sheet)
+    for note in form.import_notes:
+        where = f"{source}:sheet {note.sheet}" if note.sheet else source
+        click.echo(f"{where}:row {note.row}: {note.message} [{note.code}]", err=True)
+    text = form_to_yaml(form)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomically(Path(output), text)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write text to a temporary file beside `path`, then rename it over `path`."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _validate_form(path: str) -> bool:
+    """Check `path` if it is a form (a table, or YAML/JSON with `indicators`); False when it is not a form."""
+    from .forms import is_form_file, validate_form_file
+
+    if not is_form_file(path):
+        return False
+    validate_form_file(path)
+    return True
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate(files: tuple[str, ...]) -> None:
+    """Check rule sets and forms: JSON Schema, then semantic checks.
+
+    Prints "OK FILE" for each valid file and every error, located, for the others; exits 2 when
+    any file is invalid.
+    """
+    failed = False
+    for path in files:
+        try:
+            if not _validate_form(path):
+                raise UsageError("neither a form (no 'indicators' key) nor a table", Location(file=path))
+        except PerfevalError as exc:
+            failed = True
+            click.echo(str(exc), err=True)
+            continue
+        click.echo(f"OK {path}")
+    if failed:
+        click.get_current_context().exit(2)
+
+
+def _form_schema() -> dict[str, Any]:
+    from .forms import FORM_SCHEMA
+
+    return FORM_SCHEMA
+
+
+SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {"form": _form_schema}
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(sorted(SCHEMAS)))
+def schema(kind: str) -> None:
+    """Print the JSON Schema (Draft 2020-12) of a form or a rule set."""
+    click.echo(_json.dumps(SCHEMAS[kind]()))
 
 
 _PARSE_HELP = """Show how a target (年度指标值) or actual (实际完成值) TEXT is read.
