@@ -142,7 +142,7 @@ def test_markdown_matches_golden(sample: dict[str, Any]) -> None:
         " | 实际完成值“≥90.00%”是一个界限而非实测值,按 90% 计算 |\n",
         "| **产出指标** | 小计 | 11.00 | 9.00 | **9.89** ≠ |\n| | 数量指标 | 6.00 | 5.00 | 5.89 ≠ |\n",
         "5. expression: 分值 \\* 完成值 / 指标值 = 1 \\* 3125 / 3500 = 0.892857…\n",
-        "| 12 | html-stripped | 年度总体目标中的 HTML 标记 &lt;p&gt; 已去除 |\n",
+        "| 66 | label-joined | label 「可持续影响指」 and 「标」 (row 68) joined into 「可持续影响指标」 |\n",
         "| 规则集 sha256 | 5f0c3b7e9a4d2c1b8e6f7a0d9c3b2a1f4e5d6c7b8a9f0e1d2c3b4a5f6e7d8c9b |\n",
         "| 引擎 | perfeval-rules 0.1.0 |\n",
     ],
@@ -279,7 +279,7 @@ def test_html_chart_labels_are_real_text(dom: Node) -> None:
 
 def test_html_import_notes_and_footer(sample: dict[str, Any], dom: Node) -> None:
     rows = dom.by_id("import-notes").find("tbody").find_all("tr")
-    assert rows[0].text == "12 html-stripped 年度总体目标中的 HTML 标记 <p> 已去除"
+    assert rows[0].text == "6 unit-from-header amounts in 万元, from the header 「项目资金(万元)」"
     assert len(rows) == len(sample["import_notes"])
     footer = dom.by_id("provenance")
     pairs = dict(zip([d.text for d in footer.find_all("dt")], [d.text for d in footer.find_all("dd")], strict=True))
