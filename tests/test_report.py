@@ -474,6 +474,12 @@ def test_user_template_can_extend_the_bundled_base(sample: dict[str, Any], tmp_p
         ("{{ nothing }}\n", "undefined in template: 'nothing' is undefined", 1, 4),
         ('{% include "../secret.j2" %}\n', "template '../secret.j2' not found", 1, 13),
         (
+            "{% macro f() %}{{ f() }}{% endmacro %}\n{{ f() }}\n",
+            "template failed: RecursionError: maximum recursion depth exceeded",
+            1,
+            None,
+        ),
+        (
             "{{ total + 0.5 }}\n",
             "template failed: TypeError: unsupported operand type(s) for +: 'decimal.Decimal' and 'float'",
             1,

@@ -38,7 +38,15 @@ def render_template(result: Mapping[str, Any], fmt: str, template: Path | None) 
     except jinja2.TemplateSyntaxError as exc:
         where = Location(file=exc.filename or exc.name, line=exc.lineno, source_line=_line(exc.filename, exc.lineno))
         raise TemplateError(f"template syntax error: {exc.message}", where) from None
-    except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+    except (
+        jinja2.TemplateError,
+        TypeError,
+        ValueError,
+        ArithmeticError,
+        LookupError,
+        AttributeError,
+        RecursionError,
+    ) as exc:
         raise _template_error(exc, env) from None
 
 
