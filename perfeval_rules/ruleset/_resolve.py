@@ -105,7 +105,11 @@ def _merge_list(parent: Resolved, child: Document, section: str, removed: list[A
             raise _unknown(child, ("remove", section, n), rid, ids, f"cannot remove {section} id")
         k = ids.index(rid)
         del items[k], placed[k], ids[k]
+    own: set[Any] = set()
     for n, item in enumerate(child.data.get(section, [])):
+        if item["id"] in own:
+            raise RuleSetError(f"duplicate {section} id {item['id']!r}", child.locate((section, n, "id")))
+        own.add(item["id"])
         entry = {k: v for k, v in item.items() if k != "before"}
         origin: Origin = (child, (section, n))
         if entry["id"] in ids:
@@ -138,5 +142,5 @@ def _value_location(doc: Document, path: PathKey) -> Location:
 def extends_target(value: str, child_file: str, rules_dir: Path) -> Path:
     """The file `extends:` names: a bundled id, or a path relative to the extending file."""
     if value.endswith((".yaml", ".yml")) or "/" in value or "\\" in value:
-        return (Path(child_file).parent / value).resolve()
-    return (rules_dir / f"{value}.yaml").resolve()
+        return Path(child_file).parent / value
+    return rules_dir / f"{value}.yaml"

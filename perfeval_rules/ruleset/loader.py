@@ -53,7 +53,7 @@ def load_ruleset(name_or_path: str | Path) -> RuleSet:
         return hit[1]
     resolved = resolve_file(path, ())
     ruleset = build(resolved, str(path))
-    _CACHE[key] = (tuple((f, _mtime(f)) for f in resolved.files), ruleset)
+    _CACHE[key] = (tuple((str(Path(f).resolve()), _mtime(f)) for f in resolved.files), ruleset)
     return ruleset
 
 
@@ -83,7 +83,7 @@ def resolve_file(path: Path, chain: tuple[Path, ...]) -> _resolve.Resolved:
     where = value_location(doc, ("extends",))
     target = _resolve.extends_target(str(parent_name), doc.filename, rules_dir())
     here = path.resolve()
-    if target in (*chain, here):
+    if target.resolve() in (*chain, here):
         names = " → ".join(p.name for p in (*chain, here, target))
         raise RuleSetError(f"extends cycle: {names}", where)
     if len(chain) >= _resolve.MAX_CHAIN:
@@ -140,6 +140,13 @@ class _Builder:
     def fail(self, message: str, path: tuple[str | int, ...]) -> None:
         self.errors.append(RuleSetError(message, self.at(path)))
 
+    def nearer(self, first: tuple[str | int, ...], second: tuple[str | int, ...]) -> tuple[str | int, ...]:
+        """Of two entries, the one the loaded file itself wrote (its edit is what broke), else the second."""
+        top = self.r.files[0]
+        if self.r.origin(first)[0].filename == top and self.r.origin(second)[0].filename != top:
+            return first
+        return second
+
     def unique_ids(self, section: str) -> None:
         seen: set[Any] = set()
         for i, item in enumerate(self.data[section]):
@@ -166,9 +173,11 @@ class _Builder:
         for a_i, b_i in itertools.pairwise(order):
             a, b = bands[a_i], bands[b_i]
             if a.high < b.low or (a.high == b.low and not a.high_inclusive and not b.low_inclusive):
-                self.fail(f"{what} bands leave a gap between {a.describe()} and {b.describe()}", (section, b_i))
+                where = self.nearer((section, a_i), (section, b_i))
+                self.fail(f"{what} bands leave a gap between {a.describe()} and {b.describe()}", where)
             elif a.high > b.low or (a.high == b.low and a.high_inclusive and b.low_inclusive):
-                self.fail(f"{what} bands overlap: {a.describe()} and {b.describe()}", (section, b_i))
+                where = self.nearer((section, a_i), (section, b_i))
+                self.fail(f"{what} bands overlap: {a.describe()} and {b.describe()}", where)
         top_band = max(bands, key=lambda b: (b.high, b.high_inclusive))
         if top_band.high != top or not top_band.high_inclusive:
             self.fail(
@@ -210,7 +219,7 @@ class _Builder:
                 nxt = self.data[section][i + 1]["id"]
                 self.fail(
                     f"{section} entry {nxt!r} is unreachable: {item['id']!r} before it always applies (when: true)",
-                    (section, i + 1),
+                    self.nearer((section, i), (section, i + 1)),
                 )
                 break
 
