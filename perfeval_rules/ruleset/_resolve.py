@@ -131,12 +131,33 @@ def _merge_list(parent: Resolved, child: Document, section: str, removed: list[A
 
 def _unknown(doc: Document, path: PathKey, value: Any, ids: list[Any], what: str) -> RuleSetError:
     names = [str(i) for i in ids]
-    return RuleSetError(f"{what} {value!r}{did_you_mean(str(value), names)}", _value_location(doc, path))
+    return RuleSetError(f"{what} {value!r}{did_you_mean(str(value), names)}", value_location(doc, path))
 
 
-def _value_location(doc: Document, path: PathKey) -> Location:
-    # List items are located at the item itself; keys at the key. Both are what a reader looks for.
-    return doc.locate(path)
+def value_location(doc: Document, path: tuple[str | int, ...]) -> Location:
+    """Where the value of the key at `path` starts (the key's position, moved past `key:`)."""
+    loc = doc.locate(path)
+    if loc.line is None or loc.source_line is None or not path or not isinstance(path[-1], str):
+        return loc
+    line = loc.source_line
+    start = (loc.column or 1) - 1
+    colon = line.find(":", start)
+    if colon < 0:
+        return loc
+    col = colon + 1
+    while col < len(line) and line[col] == " ":
+        col += 1
+    rest = line[col:]
+    if not rest or rest[0] in "|>":
+        lines = doc.text.splitlines()
+        for n in range(loc.line, len(lines)):
+            if lines[n].strip():
+                text = lines[n]
+                return Location(loc.file, n + 1, len(text) - len(text.lstrip()) + 1, source_line=text)
+        return loc
+    if rest[0] in "\"'":
+        col += 1
+    return Location(loc.file, loc.line, col + 1, source_line=line)
 
 
 def extends_target(value: str, child_file: str, rules_dir: Path) -> Path:

@@ -57,10 +57,20 @@ def validate_schema(data: Any, locate: Locator) -> list[PerfevalError]:
     errors = _leaves(errors)
     ordered = sorted(errors, key=lambda e: _position(locate, e))
     ordered = [best, *(e for e in ordered if e is not best)] if best in ordered else ordered
+    missing: dict[tuple[str | int, ...], list[str]] = {}
+    for error in ordered:
+        if error.validator == "required":
+            missing.setdefault(tuple(error.absolute_path), []).append(_missing_key(error))
     seen: set[str] = set()
     result: list[PerfevalError] = []
     for error in ordered:
-        located = SchemaError(_message(error), locate(_path(error)))
+        message = _message(error)
+        if error.validator == "required":
+            keys = missing[tuple(error.absolute_path)]
+            if len(keys) > 1:
+                where = ".".join(str(p) for p in error.absolute_path) or "the document"
+                message = f"missing required keys {', '.join(repr(k) for k in keys)} in {where}"
+        located = SchemaError(message, locate(_path(error)))
         key = str(located)
         if key not in seen:
             seen.add(key)
@@ -94,6 +104,11 @@ def _path(error: Any) -> tuple[str | int, ...]:
 def _position(locate: Locator, error: Any) -> tuple[str, int, int]:
     loc = locate(_path(error))
     return (loc.file or "", loc.line or 0, loc.column or 0)
+
+
+def _missing_key(error: Any) -> str:
+    text: str = error.message
+    return text.split("'")[1] if "'" in text else text
 
 
 def _describe(value: Any) -> str:
@@ -130,8 +145,7 @@ def _message(error: Any) -> str:
         name = extra[0] if extra else "?"
         return f"unknown key {name!r} in {where}{did_you_mean(str(name), allowed)}"
     if v == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else error.message
-        return f"missing required key {missing!r} in {where}"
+        return f"missing required key {_missing_key(error)!r} in {where}"
     if v == "type":
         wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         words = " or ".join(_TYPE_WORDS.get(str(w), str(w)) for w in wanted)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import _json
-from .._yaml import Document, load_file
+from .._yaml import load_file
 from ..errors import ErrorList, Location, PerfevalError, RuleSetError, SchemaError, UsageError, did_you_mean
 from ..resources import rules_dir
 from . import _resolve
@@ -80,7 +80,7 @@ def resolve_file(path: Path, chain: tuple[Path, ...]) -> _resolve.Resolved:
     parent_name = doc.data.get("extends")
     if parent_name is None:
         return _resolve.single(doc)
-    where = value_location(doc, ("extends",))
+    where = _resolve.value_location(doc, ("extends",))
     target = _resolve.extends_target(str(parent_name), doc.filename, rules_dir())
     here = path.resolve()
     if target.resolve() in (*chain, here):
@@ -96,32 +96,6 @@ def resolve_file(path: Path, chain: tuple[Path, ...]) -> _resolve.Resolved:
     return _resolve.merge(parent, doc)
 
 
-def value_location(doc: Document, path: tuple[str | int, ...]) -> Location:
-    """Where the value of the key at `path` starts (the key's position, moved past `key:`)."""
-    loc = doc.locate(path)
-    if loc.line is None or loc.source_line is None or not path or not isinstance(path[-1], str):
-        return loc
-    line = loc.source_line
-    start = (loc.column or 1) - 1
-    colon = line.find(":", start)
-    if colon < 0:
-        return loc
-    col = colon + 1
-    while col < len(line) and line[col] == " ":
-        col += 1
-    rest = line[col:]
-    if not rest or rest[0] in "|>":
-        lines = doc.text.splitlines()
-        for n in range(loc.line, len(lines)):
-            if lines[n].strip():
-                text = lines[n]
-                return Location(loc.file, n + 1, len(text) - len(text.lstrip()) + 1, source_line=text)
-        return loc
-    if rest[0] in "\"'":
-        col += 1
-    return Location(loc.file, loc.line, col + 1, source_line=line)
-
-
 class _Builder:
     """Semantic checks and compilation over merged data; collects every error."""
 
@@ -135,7 +109,7 @@ class _Builder:
 
     def value_at(self, path: tuple[str | int, ...]) -> Location:
         doc, p = self.r.origin(path)
-        return value_location(doc, p)
+        return _resolve.value_location(doc, p)
 
     def fail(self, message: str, path: tuple[str | int, ...]) -> None:
         self.errors.append(RuleSetError(message, self.at(path)))
