@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from seed_form import seed_form
 
 from perfeval_rules import _json, evaluate, load_ruleset
 from perfeval_rules.cli import cli
 from perfeval_rules.engine.explain import find_indicator, render_explanation
 from perfeval_rules.errors import UsageError
 from perfeval_rules.ruleset.testing import case_files, run
-from seed_form import seed_form
 
 ROOT = Path(__file__).parents[1]
 

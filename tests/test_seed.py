@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from seed_form import seed_form
 
 from perfeval_rules import Evaluation, evaluate, load_ruleset
-from seed_form import seed_form
 
 BOUND_ACTUALS = [
     "“双报到”“双报告”完成率",
