@@ -7,12 +7,14 @@ batch failed; 2 bad usage or invalid input (the message names file, line and col
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import click
 
-from . import __version__
+from . import __version__, _json, _yaml
 from .errors import InputError, PerfevalError, UsageError
+from .notation import Notation, Unparsed, Vocabulary, default_vocabulary, normalize, parse
 
 
 class _Group(click.Group):
@@ -47,6 +49,103 @@ def cli() -> None:
 
     RULESET is a path to a rule-set YAML file or the id of a bundled one (e.g. cn-mof-2020).
     """
+
+
+_PARSE_HELP = """Show how a target (年度指标值) or actual (实际完成值) TEXT is read.
+
+\b
+Targets:
+  ≥3500.00(人)  =100.00(%)  ≤90万元    comparison: operator, number, unit (brackets optional)
+  12个月  38508人  43.2               no operator: implied ≥ (a rule set may flip it for costs)
+  不少于12种  98%以上  至少…2次         word operators, before or after the number
+  全年不少于2次  全年                  a period word scopes the target
+  80%-100%  1-12月  ±10%             range or tolerance
+  9月前  12月底之前完成  2021年12月31日  及时   deadline
+  较上一年度提高  逐步提高  降低        trend against a baseline
+  健全  有效  严格执行相关制度规定       anything else in words: qualitative
+\b
+Actuals:
+  3125  97.30%  37442人              a number (unit from the target when absent)
+  ≥90.00%  =100.00(%)               a bound claim or echo of the target
+  达成指标  部分达成指标并具有一定效果   an outcome tier (1 达成, 2 部分达成…, 3 未达成…)
+  完成  已完成  是                   completion without a number
+  7月  2021年10月15日                a month or date
+\b
+Blank and placeholder cells (— - / ……) are missing. Text that cannot be read is shown with a
+caret under where reading stopped, and the exit code is 1. The words (tiers, units, trends, word
+operators …) come from the rule set's vocabulary, cn-mof-2020 by default.
+"""
+
+
+@cli.command("parse", help=_PARSE_HELP)
+@click.argument("text")
+@click.option(
+    "--as",
+    "as_",
+    type=click.Choice(["target", "actual"]),
+    default="target",
+    show_default=True,
+    help="Read TEXT as a target or as an actual.",
+)
+@click.option(
+    "--rules",
+    metavar="RULESET",
+    default=None,
+    help="Rule set whose vocabulary to use: a bundled id (cn-mof-2020) or a YAML file with `vocabulary:`.",
+)
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Readable view or the JSON value.",
+)
+def parse_command(text: str, as_: str, rules: str | None, format_: str) -> None:
+    value = parse(text, _vocabulary_for(rules), as_="actual" if as_ == "actual" else "target")
+    if format_ == "json":
+        click.echo(_json.dumps(value.to_dict(), indent=None))
+    else:
+        click.echo(_describe(text, value))
+    if isinstance(value, Unparsed):
+        click.get_current_context().exit(1)
+
+
+def _vocabulary_for(rules: str | None) -> Vocabulary:
+    """The notation vocabulary of a rule set named on the command line."""
+    if rules is None or rules == "cn-mof-2020":
+        return default_vocabulary()
+    from .ruleset import bundled_ids, load_ruleset
+
+    path = Path(rules)
+    if not path.is_file() and rules in bundled_ids():
+        vocabulary: Vocabulary = load_ruleset(rules).vocabulary
+        return vocabulary
+    if path.suffix.lower() in (".yaml", ".yml") or path.is_file():
+        document = _yaml.load_file(path)
+        data = document.data
+        if isinstance(data, dict) and ("policies" in data or "extends" in data):
+            # A whole rule set: its vocabulary may be inherited through `extends`.
+            vocabulary = load_ruleset(path).vocabulary
+            return vocabulary
+        if not isinstance(data, dict) or not isinstance(data.get("vocabulary"), dict):
+            raise UsageError(f"{rules}: no top-level `vocabulary:` mapping in this file")
+        return Vocabulary.from_mapping(data["vocabulary"], document, path=("vocabulary",))
+    raise UsageError(
+        f"unknown rule set {rules!r}: give a bundled id (cn-mof-2020) or the path of a YAML file with `vocabulary:`"
+    )
+
+
+def _describe(text: str, value: Notation) -> str:
+    lines = [f"text:  {normalize(text)}", f"kind:  {value.kind}"]
+    if isinstance(value, Unparsed):
+        lines.append(value.error)
+        return "\n".join(lines)
+    for key, item in value.to_dict().items():
+        if key != "kind":
+            shown = _json.dumps(item, indent=None) if not isinstance(item, str) else item
+            lines.append(f"{key + ':':<6} {shown}")
+    return "\n".join(lines)
 
 
 # --- rule sets ---------------------------------------------------------------------------------------

@@ -141,3 +141,30 @@ def test_validate_bundled_rule_sets() -> None:
     result = CliRunner().invoke(cli, ["validate", *files])
     assert result.exit_code == 0
     assert result.stdout == "".join(f"OK {f}\n" for f in files)
+
+
+def test_schema_embeds_the_notation_vocabulary_schema() -> None:
+    from perfeval_rules.notation import VOCABULARY_SCHEMA
+
+    assert json.loads(schema_text())["$defs"]["vocabulary"] == VOCABULARY_SCHEMA
+
+
+def test_cn_mof_2020_carries_the_bundled_vocabulary() -> None:
+    from perfeval_rules._yaml import load_file
+
+    assert load_ruleset("cn-mof-2020").vocabulary_data == load_file(RULES / "vocabulary.yaml").data
+
+
+def test_a_child_vocabulary_key_replaces_the_inherited_one(tmp_path: Path) -> None:
+    from perfeval_rules.notation import Outcome, parse_actual
+
+    child = tmp_path / "child.yaml"
+    child.write_text(
+        'id: child\ntitle: t\nversion: "1"\nextends: cn-mof-2020\nvocabulary:\n  completion: [办结]\n',
+        encoding="utf-8",
+    )
+    rs = load_ruleset(child)
+    assert rs.vocabulary_data["completion"] == ["办结"]
+    assert rs.vocabulary_data["units"] == load_ruleset("cn-mof-2020").vocabulary_data["units"]
+    assert parse_actual("办结", rs.vocabulary).kind == "completion"
+    assert isinstance(parse_actual("达成指标", rs.vocabulary), Outcome)

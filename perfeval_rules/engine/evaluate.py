@@ -229,7 +229,7 @@ def _quantitative(target: Notation, actual: Notation, ruleset: RuleSet, f: _Fact
         f.scorable, f.word, f.met = True, True, True
 
 
-def _qualitative(target: Notation, actual: Notation, f: _Facts) -> None:
+def _qualitative(target: Notation, actual: Notation, f: _Facts, ruleset: RuleSet) -> None:
     if isinstance(actual, Outcome):
         f.tier = actual.tier
     elif (
@@ -241,6 +241,11 @@ def _qualitative(target: Notation, actual: Notation, f: _Facts) -> None:
         f.tier = 1
     elif isinstance(actual, Date) and isinstance(target, Deadline | Date):
         f.tier = 1 if _on_time(actual, target) else 3
+    elif isinstance(actual, Qualitative) and isinstance(target, Trend):
+        # An actual that only names the trend (提高) reads as words; as a target it is the trend itself.
+        as_trend = _parse(ruleset, actual.text, "target")
+        if isinstance(as_trend, Trend) and as_trend.direction == target.direction:
+            f.tier = 1
     f.scorable = f.tier is not None
 
 
@@ -264,7 +269,7 @@ def _indicator(ruleset: RuleSet, index: int, ind: Indicator) -> IndicatorResult:
     if kind == "quantitative":
         _quantitative(target, actual, ruleset, f)
     elif kind in ("qualitative", "deadline", "trend"):
-        _qualitative(target, actual, f)
+        _qualitative(target, actual, f, ruleset)
     trace += f.notes
     env: Env = {
         "level1": ind.level1,

@@ -128,19 +128,30 @@ class Trend(_Value):
     kind: ClassVar[str] = "trend"
     direction: str  # "up" or "down"
     baseline: str | None = None  # "previous_year" or None
+    value: Decimal | None = None  # by how much, when given: 较上年提高5% is 5 with unit %
+    unit: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "direction": self.direction, "baseline": self.baseline}
+        d: dict[str, Any] = {"kind": self.kind, "direction": self.direction, "baseline": self.baseline}
+        if self.value is not None:
+            d["value"] = self.value
+            d["unit"] = self.unit
+        return d
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Qualitative(_Value):
-    """A goal judged by an outcome, not a number: 健全, 有效, 效果明显."""
+    """A goal judged by an outcome, not a number: 健全, 有效, 效果明显; `scope` is a leading period (全年)."""
 
     kind: ClassVar[str] = "qualitative"
+    text: str = ""  # unlike other values, the words are the value, so they take part in equality
+    scope: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "text": self.text}
+        d: dict[str, Any] = {"kind": self.kind, "text": self.text}
+        if self.scope is not None:
+            d["scope"] = self.scope
+        return d
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -280,7 +280,16 @@ def build(resolved: _resolve.Resolved, source: str) -> RuleSet:
         b.fail("missing required key 'weight' in budget", ("budget",))
     if "score" not in d["budget"]:
         b.fail("missing required key 'score' in budget", ("budget",))
+    vocabulary = None
+    try:
+        from ..notation import Vocabulary
+
+        doc, path = resolved.origin(("vocabulary",))
+        vocabulary = Vocabulary.from_mapping(d["vocabulary"], doc, path=path)
+    except PerfevalError as exc:
+        b.errors.append(exc)
     _raise(b.errors)
+    assert vocabulary is not None  # otherwise an error was raised just above
     tol = d["tolerances"]
     eff = d.get("effective", {})
     return RuleSet(
@@ -303,6 +312,7 @@ def build(resolved: _resolve.Resolved, source: str) -> RuleSet:
         tiers=tuple(tiers),
         grades=tuple(grades),
         checks=tuple(checks),
+        vocabulary=vocabulary,
         vocabulary_data=d["vocabulary"],
         data=d,
     )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..expr import Expression
+    from ..notation import Vocabulary
 
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
 # The expression language names its rounding modes after the decimal module.
@@ -142,6 +143,7 @@ class RuleSet:
     tiers: tuple[Tier, ...]
     grades: tuple[Grade, ...]
     checks: tuple[Check, ...]
+    vocabulary: Vocabulary = field(repr=False)
     vocabulary_data: Mapping[str, Any] = field(repr=False)
     data: Mapping[str, Any] = field(repr=False)
 
@@ -152,20 +154,3 @@ class RuleSet:
     def grade_of(self, total: Decimal) -> str | None:
         """The grade whose band holds `total`, or None."""
         return next((g.id for g in self.grades if g.band.contains(total)), None)
-
-    @property
-    def vocabulary(self) -> Any:
-        """The notation vocabulary built from this rule set's `vocabulary` section (cached)."""
-        return _vocabulary(self)
-
-
-_VOCABULARIES: dict[str, Any] = {}
-
-
-def _vocabulary(ruleset: RuleSet) -> Any:
-    cached = _VOCABULARIES.get(ruleset.sha256)
-    if cached is None:
-        from ..notation import Vocabulary
-
-        cached = _VOCABULARIES[ruleset.sha256] = Vocabulary.from_mapping(ruleset.vocabulary_data)
-    return cached
