@@ -60,12 +60,24 @@ _TRAILING = re.compile(r"[。;,.、]+$")
 
 def normalize(text: str) -> str:
     """The canonical spelling of `text`: NFKC, one glyph per operator, no stray spaces or separators."""
+    # One pass can expose work for the next: NFKC turns ´ into space + U+0301, and once the space goes
+    # the accent composes with the letter before it, which changes what the space rule sees. Each pass
+    # only removes or composes characters, so a few passes reach the fixed point.
+    for _ in range(8):
+        result = _normalize_once(text)
+        if result == text:
+            break
+        text = result
+    return text
+
+
+def _normalize_once(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_GLYPHS)
     text = _SPACES.sub(_space, text.strip())
     text = _ASCII_PAIRS.sub(lambda m: _PAIR_TO_OP[m.group()], text)
     # A comma is a thousands separator only in well-formed groups: 215,457.6 but not 1,2 or 1234,5.
     text = _THOUSANDS.sub(lambda m: m.group().replace(",", ""), text)
-    return _trim(text)
+    return unicodedata.normalize("NFC", _trim(text))
 
 
 def _trim(text: str) -> str:
