@@ -14,7 +14,7 @@ from .variables import SCOPES, VarSpec
 def _types() -> dict[str, Any]:
     from ..expr import Type
 
-    return {"number": Type.NUMBER, "string": Type.STRING, "bool": Type.BOOL, "any": Type.ANY}
+    return {"number": Type.NUMBER, "string": Type.TEXT, "bool": Type.BOOL, "any": Type.ANY}
 
 
 class Compiler:
@@ -32,12 +32,12 @@ class Compiler:
             from ..expr import Function, Scope, Variable
 
             types = _types()
-            variables = [Variable(v.name, types[v.type], aliases=v.aliases, doc=v.doc) for v in SCOPES[name]]
-            functions = [
+            variables = tuple(Variable(v.name, types[v.type], aliases=v.aliases, doc=v.doc) for v in SCOPES[name])
+            functions = tuple(
                 Function(fname, tuple(types[p] for p in params), types[ret], impl, aliases=aliases)
                 for fname, params, ret, impl, aliases in self._functions()
-            ]
-            self._scopes[name] = Scope(variables=variables, functions=functions)
+            )
+            self._scopes[name] = Scope(variables, functions)
         return self._scopes[name]
 
     def compile(self, text: str, scope: str, expect: str, where: Location) -> Any:
