@@ -168,3 +168,14 @@ def test_a_child_vocabulary_key_replaces_the_inherited_one(tmp_path: Path) -> No
     assert rs.vocabulary_data["units"] == load_ruleset("cn-mof-2020").vocabulary_data["units"]
     assert parse_actual("办结", rs.vocabulary).kind == "completion"
     assert isinstance(parse_actual("达成指标", rs.vocabulary), Outcome)
+
+
+def test_guide_documents_every_variable_and_finding_code() -> None:
+    from perfeval_rules.ruleset.variables import SCOPES
+
+    guide = (RULES.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    names = {v.name for specs in SCOPES.values() for v in specs}
+    assert [n for n in sorted(names) if f"`{n}`" not in guide] == []
+    codes = {c.id for i in bundled_ids() for c in load_ruleset(i).checks}
+    codes |= {"score-undefined", "no-policy", "expression-undefined", "grade-undefined"}
+    assert [c for c in sorted(codes) if f"`{c}`" not in guide] == []

@@ -98,11 +98,19 @@ def run(paths: list[Path], rules: str | None = None) -> Report:
             if problems:
                 report.failed += 1
                 where = doc.locate(("cases", n))
-                head = f"FAIL {path.name}:{where.line} {case.get('name', f'case {n + 1}')}"
+                head = f"FAIL {_shown(path)}:{where.line} {case.get('name', f'case {n + 1}')}"
                 report.failures.append("\n".join([head, *(f"    {p}" for p in problems)]))
             else:
                 report.passed += 1
     return report
+
+
+def _shown(path: Path) -> str:
+    """The path relative to the working folder when it lies inside it, else the file name."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path.name
 
 
 def _ruleset(doc: Document, path: Path, rules: str | None) -> RuleSet:
