@@ -61,7 +61,7 @@ def test_hubei_extends_and_overrides_by_id() -> None:
 def test_fasp2_replaces_one_policy_in_place() -> None:
     rs = load_ruleset("cn-fasp2-linear")
     assert [p.id for p in rs.policies] == ["not-scorable", "tier", "met", "proportional", "reverse-proportional"]
-    assert rs.policies[-1].doc.startswith("反向指标 linear decay")
+    assert rs.policies[-1].doc.startswith("反向指标线性扣分")
 
 
 def test_remove_and_before(tmp_path: Path) -> None:
