@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .evaluate import evaluate
 from .model import BudgetResult, Evaluation, Finding, IndicatorResult, Subtotal, TraceStep
+from .scoring import evaluate
 
 __all__ = ["BudgetResult", "Evaluation", "Finding", "IndicatorResult", "Subtotal", "TraceStep", "evaluate"]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..errors import UsageError, did_you_mean
-from .evaluate import fmt
 from .model import Evaluation, IndicatorResult
+from .scoring import fmt
 
 
 def find_indicator(evaluation: Evaluation, name: str) -> IndicatorResult:
