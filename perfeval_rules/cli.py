@@ -251,7 +251,7 @@ def evaluate(
     worst = len(_SEVERITY_RANK)
     for path in forms:
         try:
-            evaluation = run_evaluation(ruleset, _load_form(path))
+            evaluation = run_evaluation(ruleset, _load_form(path, ruleset))
         except PerfevalError as exc:
             if len(forms) == 1:
                 raise
@@ -270,15 +270,15 @@ def evaluate(
         ctx.exit(1)
 
 
-def _load_form(path: str) -> Any:
-    try:
-        from . import forms
-    except ImportError:  # pragma: no cover - the package always has forms
-        raise UsageError("reading forms is not available in this installation") from None
+def _load_form(path: str, ruleset: Any) -> Any:
+    """The form in `path`, imported with the rule set's placeholders and 二级 keywords."""
+    from . import forms
+
     loader = getattr(forms, "load_form", None)
     if loader is None:
         raise UsageError("reading forms is not available in this installation")
-    return loader(path)
+    words = ruleset.vocabulary_data
+    return loader(path, placeholders=words.get("placeholders"), level2_keywords=words.get("level2_keywords"))
 
 
 def _render(result: dict[str, Any], fmt: str) -> str:
@@ -320,7 +320,8 @@ def explain(form: str, rules: str, name: str) -> None:
     from .engine.explain import find_indicator, render_explanation
     from .ruleset import load_ruleset
 
-    evaluation = run_evaluation(load_ruleset(rules), _load_form(form))
+    ruleset = load_ruleset(rules)
+    evaluation = run_evaluation(ruleset, _load_form(form, ruleset))
     click.echo(render_explanation(find_indicator(evaluation, name)))
 
 
