@@ -5,6 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from perfeval_rules import evaluate, load_ruleset
 from perfeval_rules.forms.model import Form, Indicator
 from perfeval_rules.ruleset.testing import run
@@ -45,3 +48,27 @@ def test_unscorable_indicator_counts_as_zero_with_an_error() -> None:
         "budget-missing",
         "actual-missing",
     ]
+
+
+_TEXTS = st.one_of(
+    st.sampled_from(
+        ["≥3500.00(人)", "=100.00(%)", "≤50万元", "80%-100%", "9月前", "及时", "健全", "较上一年度提高", "—", "",
+         "3125", "≥90.00%", "达成指标", "部分达成", "完成", "7月", "50%", "0", "400000元", "≥≥90"]
+    ),
+    st.text(max_size=12),
+)  # fmt: skip
+_NUMBERS = st.one_of(st.none(), st.decimals(min_value=0, max_value=100, places=2, allow_nan=False))
+
+
+@settings(max_examples=300, deadline=None)
+@given(target=_TEXTS, actual=_TEXTS, weight=_NUMBERS, reported=_NUMBERS, reason=st.sampled_from(["", "原因"]))
+def test_any_indicator_evaluates_within_its_weight(
+    target: str, actual: str, weight: Decimal | None, reported: Decimal | None, reason: str
+) -> None:
+    ind = Indicator("产出指标", "数量指标", "n", target, actual, weight, reported, reason)
+    result = evaluate(load_ruleset("cn-mof-2020"), Form(project="p", indicators=(ind,))).indicators[0]
+    if result.score is not None:
+        assert weight is not None and 0 <= result.score <= weight
+    else:
+        assert result.findings, "a missing score always comes with a finding"
+    assert all(f.severity in ("error", "warning", "info") for f in result.findings)
