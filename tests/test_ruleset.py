@@ -19,7 +19,7 @@ RULES = Path(__file__).parents[1] / "rules"
 
 
 def test_bundled_rule_sets() -> None:
-    assert bundled_ids() == ["cn-fasp2-linear", "cn-hubei-2020", "cn-mof-2020"]
+    assert bundled_ids() == ["cn-fasp2-linear", "cn-hubei-2020", "cn-mof-2020", "cn-sichuan-2020"]
 
 
 def test_cn_mof_2020_records_the_national_rules() -> None:
