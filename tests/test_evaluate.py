@@ -108,7 +108,7 @@ def test_perfeval_test_runs_the_bundled_cases() -> None:
     result = CliRunner().invoke(cli, ["test"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[-1] == "116 passed, 0 failed"
+    assert lines[-1] == "117 passed, 0 failed"
     assert "coverage cn-mof-2020: every policy, tier, grade and check exercised" in lines
     assert "coverage cn-hubei-2020: grades never reached: 良, 差" in lines
 
@@ -132,7 +132,7 @@ def test_perfeval_test_shows_what_a_changed_band_breaks(tmp_path: Path) -> None:
     )
     result = CliRunner().invoke(cli, ["test", str(rules)])
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[-1] == "51 passed, 3 failed"
+    assert result.stdout.splitlines()[-1] == "52 passed, 3 failed"
     assert (
         "FAIL my-rules.yaml:67 tier 1 at exactly 80 % is inside the band\n    score: expected 1.6, got 1.7"
         in result.stdout

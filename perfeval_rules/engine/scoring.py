@@ -446,6 +446,8 @@ def _budget(ruleset: RuleSet, form: Form) -> BudgetResult:
         "executed": executed,
         "rate": rate,
         "weight": ruleset.budget.weight,
+        "reported_weight": row.weight if row else None,
+        "has_reported_weight": row is not None and row.weight is not None,
         "reported_rate": reported_rate / 100 if reported_rate is not None else None,
         "has_reported_rate": reported_rate is not None,
         "reported_score": reported,

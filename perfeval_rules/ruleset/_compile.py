@@ -14,7 +14,7 @@ from .variables import SCOPES, VarSpec
 def _types() -> dict[str, Any]:
     from ..expr import Type
 
-    return {"number": Type.NUMBER, "string": Type.TEXT, "bool": Type.BOOL, "any": Type.ANY}
+    return {"number": Type.NUMBER, "text": Type.TEXT, "bool": Type.BOOL, "any": Type.ANY}
 
 
 class Compiler:
@@ -55,7 +55,7 @@ class Compiler:
             ("tier_default", ("number",), "number", self.tier_default, ("档次默认",)),
             ("in_tier", ("number", "number", "number"), "bool", self.in_tier, ("在档内",)),
             ("tier_score", ("number", "number", "any"), "number", self.tier_score, ("档次得分",)),
-            ("grade", ("number",), "string", self.grade, ("评级",)),
+            ("grade", ("number",), "text", self.grade, ("评级",)),
         ]
 
     def _tier(self, tier: Any) -> Tier | None:
@@ -116,9 +116,12 @@ def band_score(tier: Tier, weight: Decimal, reported: Decimal | int | None, roun
     q = rounding.quantum
     if value <= points.low:
         edge = points.low.quantize(q, ROUND_CEILING)
-        return edge if points.low_inclusive or edge > points.low else edge + q
-    edge = points.high.quantize(q, ROUND_FLOOR)
-    return edge if points.high_inclusive or edge < points.high else edge - q
+        edge = edge if points.low_inclusive or edge > points.low else edge + q
+    else:
+        edge = points.high.quantize(q, ROUND_FLOOR)
+        edge = edge if points.high_inclusive or edge < points.high else edge - q
+    # A band too narrow for the places (a weight of 0) has no inner value; never leave [0, weight].
+    return min(max(edge, Decimal(0)), weight)
 
 
 def _undefined(reason: str) -> Any:

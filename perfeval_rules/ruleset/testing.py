@@ -25,7 +25,7 @@ _CASE_KEYS = ("name", "indicator", "form", "expect", "doc")
 _INDICATOR_KEYS = ("level1", "level2", "name", "target", "actual", "weight", "reported_score", "reason")
 _INDICATOR_EXPECT = ("score", "policy", "met", "tier", "kind", "direction", "findings")
 _FORM_KEYS = ("budget", "indicators", "reported_total", "reported_grade")
-_BUDGET_KEYS = ("initial_budget", "budget", "executed", "rate", "score", "parts")
+_BUDGET_KEYS = ("initial_budget", "budget", "executed", "weight", "rate", "score", "parts")
 _FORM_EXPECT = ("budget_score", "total", "grade", "findings")
 
 
@@ -172,6 +172,7 @@ def _form(doc: Document, path: tuple[str | int, ...], data: dict[str, Any]) -> F
                 _dec(budget.get("initial_budget")),
                 _dec(budget.get("budget")),
                 _dec(budget.get("executed")),
+                weight=_dec(budget.get("weight")),
                 rate=_dec(budget.get("rate")),
                 score=_dec(budget.get("score")),
             )
