@@ -7,13 +7,15 @@ batch failed; 2 bad usage or invalid input (the message names file, line and col
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__, _json, _yaml
-from .errors import InputError, PerfevalError, UsageError
+from .errors import Location, PerfevalError, UsageError
 from .notation import Notation, Unparsed, Vocabulary, default_vocabulary, normalize, parse
 
 
@@ -49,6 +51,110 @@ def cli() -> None:
 
     RULESET is a path to a rule-set YAML file or the id of a bundled one (e.g. cn-mof-2020).
     """
+
+
+@cli.command("import")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the form YAML here (default: stdout).")
+@click.option("--sheet", metavar="NAME", help="The sheet of an XLSX workbook that holds several forms.")
+def import_(source: str, output: str | None, sheet: str | None) -> None:
+    """Turn a published form (TSV/CSV text extracted from PDF, or XLSX) into form YAML.
+
+    Every repair the importer makes (a category inferred, a shifted cell, a joined label, a skipped
+    row) is printed to stderr as an import note and kept in the YAML. Inputs are never modified;
+    the output file is written atomically.
+    """
+    from .forms import form_to_yaml, load_form
+
+    form = load_form(source, sheet=sheet)
+    for note in form.import_notes:
+        where = f"{source}:sheet {note.sheet}" if note.sheet else source
+        click.echo(f"{where}:row {note.row}: {note.message} [{note.code}]", err=True)
+    text = form_to_yaml(form)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomically(Path(output), text)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write text to a temporary file beside `path`, then rename it over `path`."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _validate_form(path: str) -> bool:
+    """Check `path` if it is a form (a table, or YAML/JSON with `indicators`); False when it is not a form."""
+    from .forms import is_form_file, validate_form_file
+
+    if not is_form_file(path):
+        return False
+    validate_form_file(path)
+    return True
+
+
+def _validate_ruleset(path: str) -> bool:
+    """Load `path` as a rule set if it looks like one (id, policies or extends); False when it does not."""
+    from .ruleset import load_ruleset
+
+    data = _yaml.load_file(path).data
+    if not isinstance(data, dict) or not {"id", "policies", "extends"} & set(data):
+        return False
+    load_ruleset(path)
+    return True
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate(files: tuple[str, ...]) -> None:
+    """Check rule sets and forms: JSON Schema, then semantic checks.
+
+    Prints "OK FILE" for each valid file and every error, located, for the others; exits 2 when
+    any file is invalid.
+    """
+    failed = False
+    for path in files:
+        try:
+            if not _validate_form(path) and not _validate_ruleset(path):
+                raise UsageError(
+                    "neither a form (no 'indicators' key), a table, nor a rule set (no 'id', 'policies' or 'extends')",
+                    Location(file=path),
+                )
+        except PerfevalError as exc:
+            failed = True
+            click.echo(str(exc), err=True)
+            continue
+        click.echo(f"OK {path}")
+    if failed:
+        click.get_current_context().exit(2)
+
+
+def _form_schema() -> dict[str, Any]:
+    from .forms import FORM_SCHEMA
+
+    return FORM_SCHEMA
+
+
+def _ruleset_schema() -> dict[str, Any]:
+    from .ruleset._schema import ruleset_schema
+
+    return ruleset_schema()
+
+
+SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {"form": _form_schema, "ruleset": _ruleset_schema}
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(sorted(SCHEMAS)))
+def schema(kind: str) -> None:
+    """Print the JSON Schema (Draft 2020-12) of a form or a rule set."""
+    click.echo(_json.dumps(SCHEMAS[kind]()))
 
 
 _PARSE_HELP = """Show how a target (年度指标值) or actual (实际完成值) TEXT is read.
@@ -151,35 +257,6 @@ def _describe(text: str, value: Notation) -> str:
 # --- rule sets ---------------------------------------------------------------------------------------
 
 
-@cli.command()
-@click.argument("files", nargs=-1, required=True)
-@click.pass_context
-def validate(ctx: click.Context, files: tuple[str, ...]) -> None:
-    """Validate rule-set files: YAML syntax, the JSON Schema, then semantic checks.
-
-    Every error names file, line and column and shows the line with a caret. Prints "OK FILE" for each
-    valid file; exits 2 when any file has an error.
-    """
-    failed = False
-    for file in files:
-        try:
-            _validate_file(file)
-        except PerfevalError as exc:
-            click.echo(f"perfeval: {exc}", err=True)
-            failed = True
-        else:
-            click.echo(f"OK {file}")
-    if failed:
-        ctx.exit(2)
-
-
-def _validate_file(file: str) -> None:
-    """Validate one file by what it holds: a rule set (id, policies, extends)."""
-    from .ruleset import load_ruleset
-
-    load_ruleset(file)
-
-
 @cli.command("test")
 @click.argument("rules_path", required=False)
 @click.option("--rules", "rules", metavar="RULESET", help="Run the cases against this rule set instead.")
@@ -203,15 +280,6 @@ def test_command(ctx: click.Context, rules_path: str | None, rules: str | None) 
     click.echo(report.summary)
     if report.failed:
         ctx.exit(1)
-
-
-@cli.command()
-@click.argument("kind", type=click.Choice(["ruleset"]))
-def schema(kind: str) -> None:
-    """Print the JSON Schema (Draft 2020-12) of a rule set."""
-    from .ruleset import schema_text
-
-    click.echo(schema_text(), nl=False)
 
 
 # --- evaluation -----------------------------------------------------------------------------------
@@ -263,7 +331,7 @@ def evaluate(
     payload: Any = results[0] if len(forms) == 1 else results
     text = _json.dumps(payload) + "\n" if fmt == "json" else _render(results[0], fmt)
     if output:
-        _write_atomic(output, text)
+        write_atomically(Path(output), text)
     else:
         click.echo(text, nl=False)
     if failed or (fail_on != "never" and worst <= _SEVERITY_RANK[fail_on]):
@@ -290,24 +358,6 @@ def _render(result: dict[str, Any], fmt: str) -> str:
         raise UsageError(f"--format {fmt} needs the report module, which is not installed; use --format json") from None
     text: str = report.render(result, fmt)
     return text
-
-
-def _write_atomic(path: str, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder, then rename over it."""
-    import tempfile
-
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".perfeval-", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        os.unlink(tmp)
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 @cli.command()

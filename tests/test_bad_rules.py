@@ -35,4 +35,4 @@ def test_validate_reports_each_file_and_exits_2(monkeypatch: pytest.MonkeyPatch)
     result = CliRunner().invoke(cli, ["validate", ok, "band-gap.yaml"])
     assert result.exit_code == 2
     assert result.stdout == f"OK {ok}\n"
-    assert result.stderr == f"perfeval: {EXPECTED['band-gap.yaml']}\n"
+    assert result.stderr == f"{EXPECTED['band-gap.yaml']}\n"

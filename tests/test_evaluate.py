@@ -98,9 +98,9 @@ def test_explain_finds_by_substring_and_lists_ambiguity() -> None:
         "  weight 1, score 0.89, reported 0, policy proportional",
     ]
     assert text.splitlines()[-1] == "    error score-mismatch: 自评得分 0 与按规则计算的得分 0.89 不符（容差 ±0.05）"
-    with pytest.raises(UsageError, match="'满意度' matches 3 indicators"):
+    with pytest.raises(UsageError, match=r"'满意度' matches 3 indicators: 54\. 党员满意度, 55\. 群众满意度"):
         find_indicator(ev, "满意度")
-    with pytest.raises(UsageError, match=r"no indicator named '党员满意' \(did you mean '党员满意度'\?\)|no indicator"):
+    with pytest.raises(UsageError, match=r"^no indicator named '党员满意率' \(did you mean '党员满意度'\?\) \[E006\]$"):
         find_indicator(ev, "党员满意率")
 
 

@@ -16,8 +16,8 @@ def find_indicator(evaluation: Evaluation, name: str) -> IndicatorResult:
     if len(matches) == 1:
         return matches[0]
     if matches:
-        listing = "\n".join(f"    {i.index}. {i.name}" for i in matches)
-        raise UsageError(f"{name!r} matches {len(matches)} indicators; give more of the name:\n{listing}")
+        listing = ", ".join(f"{i.index}. {i.name}" for i in matches)
+        raise UsageError(f"{name!r} matches {len(matches)} indicators: {listing}", hint="give more of the name")
     names = [i.name for i in evaluation.indicators]
     raise UsageError(f"no indicator named {name!r}{did_you_mean(name, names)}")
 

@@ -403,7 +403,7 @@ def _score(
         if policy.score is None:
             trace.append(TraceStep("expression", "no score (counted as 0 in the total)"))
             return policy.id, None
-        trace.append(TraceStep("expression", str(policy.score.explain(env))))
+        trace.append(TraceStep("expression", f"{policy.score.text} = {policy.score.explain(env)}"))
         value = _run(policy.score, env)
         if not isinstance(value, Decimal | int) or isinstance(value, bool):
             reason = _reason(value) if _is_undefined(value) else f"结果不是数值（{fmt(value)}）"
@@ -469,7 +469,7 @@ def _budget(ruleset: RuleSet, form: Form) -> BudgetResult:
     rate_pct = None if _is_undefined(rate) else ruleset.rounding.apply(rate * 100)
     trace.append(TraceStep("actual", f"执行率 = {fmt(executed)} / {fmt(budget)} = {fmt(rate_pct)}%"))
     trace.append(TraceStep("policy", "budget" + (f": {ruleset.budget.doc}" if ruleset.budget.doc else "")))
-    trace.append(TraceStep("expression", str(ruleset.budget.score.explain(env))))
+    trace.append(TraceStep("expression", f"{ruleset.budget.score.text} = {ruleset.budget.score.explain(env)}"))
     value = _run(ruleset.budget.score, env)
     score: Decimal | None = None
     if isinstance(value, Decimal | int) and not isinstance(value, bool):

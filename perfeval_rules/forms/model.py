@@ -83,6 +83,7 @@ class Form:
     goal_achieved: str = ""  # 实际完成情况, HTML reduced to text
     indicators: tuple[Indicator, ...] = ()
     reported_total: Decimal | None = None
+    reported_total_weight: Decimal | None = None  # the 分值 printed on the 总分 row (usually 100)
     reported_grade: str | None = None
     source: str | None = None  # the file it was read or imported from
     source_sha256: str | None = None

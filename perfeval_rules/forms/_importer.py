@@ -1,0 +1,685 @@
+"""The layout of a published form, read from a grid of cells into a `Form`.
+
+Real tables come from PDF text extraction and spreadsheets: merged-cell labels land in the middle of
+their block or in the wrong column, labels break over two lines, rows lose their leading cells. The
+importer repairs what it can and records every repair as an `ImportNote`; what it cannot read is a
+located `FormError`.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache, lru_cache
+
+from .. import _yaml, resources
+from ..errors import FormError, Location
+from ._tables import Grid, Row, cell_name
+from .model import Form, FundsRow, ImportNote, Indicator, Provenance
+
+LEVEL1 = ("产出指标", "效益指标", "满意度指标")
+# The 一级 category a 二级 category belongs to, by a word of its name; checked in this order.
+_LEVEL1_OF = (
+    ("满意度", "满意度指标"),
+    ("效益", "效益指标"),
+    ("可持续", "效益指标"),
+    ("数量", "产出指标"),
+    ("质量", "产出指标"),
+    ("时效", "产出指标"),
+    ("成本", "产出指标"),
+)
+_GRADES = ("优秀", "良好", "优", "良", "中", "差", "合格", "不合格")
+_TOTAL_WORDS = ("总分", "合计", "总计", "总得分", "综合得分")
+_GRADE_WORDS = ("评分等级", "自评等级", "绩效等级", "评价等级", "等级")
+_OPERATOR_START = tuple("=≥≤<>＞＜≧≦")
+
+# Indicator-table columns and the header words that name them, checked in this order.
+_INDICATOR_COLUMNS = (
+    ("level1", ("一级指标",)),
+    ("level2", ("二级指标",)),
+    ("name", ("三级指标", "指标名称")),
+    ("op", ("指标性质",)),
+    ("unit", ("度量单位", "计量单位")),
+    ("target", ("年度指标值", "预期指标值", "目标值", "指标值")),
+    ("actual", ("实际完成值", "实际值", "完成值", "实际完成情况")),
+    ("weight", ("分值", "分数", "权重")),
+    ("score", ("得分",)),
+    ("reason", ("偏差原因", "原因分析", "未完成原因")),
+)
+_FUNDS_COLUMNS = (
+    ("initial_budget", ("年初预算数", "年初预算")),
+    ("budget", ("全年预算数", "全年预算", "调整后预算")),
+    ("executed", ("全年执行数", "执行数", "实际执行")),
+    ("weight", ("分值", "分数", "权重")),
+    ("rate", ("执行率",)),
+    ("score", ("得分",)),
+)
+_FUNDS_LABELS = {
+    "initial_budget": "年初预算数",
+    "budget": "全年预算数",
+    "executed": "全年执行数",
+    "weight": "分值",
+    "rate": "执行率",
+    "score": "得分",
+}
+_HEAD_FIELDS = (
+    ("project", ("项目名称",)),
+    ("department", ("主管部门", "主管单位")),
+    ("implementer", ("项目实施单位", "实施单位")),
+)
+_FUNDS_ROW = re.compile(r"资金|拨款|结转|其中")
+_UNIT = re.compile(r"[(（]\s*(万元|千元|亿元|元)\s*[)）]|单位\s*[:：]\s*(万元|千元|亿元|元)")
+_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
+_POINTS_SUFFIX = re.compile(r"[(（]\s*\d+(?:\.\d+)?\s*分?\s*[)）]$")
+_HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
+_PLACEHOLDER_NAME = re.compile(r"指标\s*\d+|[.…。·]+")
+
+
+@cache
+def default_vocabulary() -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]:
+    """The placeholders and 二级 keywords of the bundled `rules/vocabulary.yaml`."""
+    data = _yaml.load_file(resources.rules_dir() / "vocabulary.yaml").data
+    keywords = tuple((str(k), tuple(str(w) for w in v)) for k, v in data["level2_keywords"].items())
+    return tuple(str(p) for p in data["placeholders"]), keywords
+
+
+@lru_cache(maxsize=8192)  # the same cells and keywords are folded many times per table
+def nfkc(text: str) -> str:
+    """Text folded for matching: NFKC (full-width to half-width), no whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def level1_of(level2: str) -> str | None:
+    """The 一级 category of a 二级 one (数量指标 -> 产出指标), or None when the name does not say."""
+    for word, level1 in _LEVEL1_OF:
+        if word in level2:
+            return level1
+    return None
+
+
+def number(text: str) -> Decimal | None:
+    """A cell's number (thousands separators and full-width digits allowed), or None when it is not one."""
+    folded = nfkc(text)
+    if not _NUMBER.fullmatch(folded):
+        return None
+    return Decimal(folded.replace(",", ""))
+
+
+@dataclass
+class _Columns:
+    index: dict[str, int]
+
+    def get(self, key: str) -> int | None:
+        return self.index.get(key)
+
+
+@dataclass
+class _Line:
+    """An indicator-table row after its cells were aligned to the header."""
+
+    row: Row
+    offset: int
+    label1: str
+    label2: str
+    name: str
+    name_column: int
+    level1: str = ""
+    level2: str = ""
+
+
+@dataclass
+class _Importer:
+    grid: Grid
+    placeholders: frozenset[str]
+    keywords: tuple[tuple[str, tuple[str, ...]], ...]
+    notes: list[ImportNote] = field(default_factory=list)
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def note(self, code: str, message: str, row: int) -> None:
+        self.notes.append(ImportNote(code, message, row, self.grid.sheet))
+
+    def is_placeholder(self, text: str) -> bool:
+        # a run of ellipses or dots (……) is blank, as the notation's normaliser reads it
+        return text in self.placeholders or nfkc(text) in self.placeholders or not nfkc(text).strip("….。·")
+
+    def value(self, row: Row, column: int, what: str, *, percent: bool = False) -> Decimal | None:
+        """The number in a cell; None for a blank or placeholder; a located error for other text."""
+        text = row.cell(column)
+        if self.is_placeholder(text):
+            return None
+        folded = nfkc(text)
+        if percent:
+            folded = folded.removesuffix("%")
+        elif what in ("分值", "得分", "总分"):
+            folded = folded.removesuffix("分")
+        result = number(folded)
+        if result is None:
+            raise FormError(f"{what} is not a number: {text!r}", self.grid.location(row, column))
+        return result
+
+    def provenance(self, row: Row, column: int) -> Provenance:
+        return Provenance(self.grid.file, self.grid.sheet, row.number, cell_name(column, row.number))
+
+    # -- the whole form --------------------------------------------------------------------------
+
+    def run(self) -> Form:
+        rows = [r for r in self.grid.rows if not r.blank]
+        if not rows:
+            raise FormError("empty table: no rows to import", _file_location(self.grid))
+        head_at = next((i for i, r in enumerate(rows) if self.indicator_columns(r) is not None), None)
+        if head_at is None:
+            raise FormError(
+                "no indicator table: no row names the columns 三级指标 and 分值",
+                self.grid.location(rows[0]) if len(rows) == 1 else _file_location(self.grid),
+                hint="the header row of the indicator table must name 三级指标 and 分值 (or 分数, 权重)",
+            )
+        head_rows, table_rows = rows[:head_at], rows[head_at:]
+        fields = self.head_fields(head_rows)
+        unit, funds = self.funds(head_rows)
+        expected, achieved = self.goals(head_rows)
+        indicators, total_weight, total, grade = self.indicators(table_rows)
+        if not fields.get("project"):
+            self.note("project-missing", "no 项目名称 found; the project is left empty", rows[0].number)
+        return Form(
+            project=fields.get("project", ""),
+            department=fields.get("department", ""),
+            implementer=fields.get("implementer", ""),
+            year=self.year(head_rows),
+            amount_unit=unit,
+            funds=tuple(funds),
+            goal_expected=expected,
+            goal_achieved=achieved,
+            indicators=tuple(indicators),
+            reported_total=total,
+            reported_total_weight=total_weight,
+            reported_grade=grade,
+            source=self.grid.file,
+            import_notes=tuple(sorted(self.notes, key=lambda n: n.row or 0)),
+        )
+
+    # -- header, funds, goals --------------------------------------------------------------------
+
+    def head_fields(self, rows: Sequence[Row]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        words = [w for _, ws in _HEAD_FIELDS for w in ws]
+        for row in rows:
+            for i, cell in enumerate(row.cells):
+                key = nfkc(cell)
+                for name, names in _HEAD_FIELDS:
+                    word = next((w for w in names if key.startswith(w)), None)
+                    if word is None or name in found:
+                        continue
+                    rest = re.sub(r"^[:：]", "", key[len(word) :])
+                    if rest:
+                        found[name] = cell.split("：", 1)[-1].split(":", 1)[-1].strip()
+                        break
+                    for later in row.cells[i + 1 :]:
+                        if later and nfkc(later) != key:
+                            if not any(nfkc(later).startswith(w) for w in words):
+                                found[name] = later
+                            break
+                    break
+        return found
+
+    def year(self, rows: Sequence[Row]) -> int | None:
+        for row in rows:
+            if any(nfkc(c).startswith(("年度总体目标", "总体目标")) for c in row.cells):
+                return None
+            for cell in row.cells:
+                match = re.search(r"((?:19|20)\d{2})\s*年", nfkc(cell))
+                if match:
+                    return int(match.group(1))
+        return None
+
+    def funds(self, rows: Sequence[Row]) -> tuple[str, list[FundsRow]]:
+        at = next((i for i, r in enumerate(rows) if _columns(r, _FUNDS_COLUMNS, {"budget", "executed"})), None)
+        unit = None
+        for row in rows[at : at + 1] if at is not None else rows:
+            for cell in row.cells:
+                match = _UNIT.search(nfkc(cell))
+                if match and unit is None:
+                    unit = match.group(1) or match.group(2)
+                    self.note("unit-from-header", f"amounts in {unit}, from the header 「{cell}」", row.number)
+        if unit is None:
+            unit = "万元"
+            if at is not None:
+                self.note("unit-assumed", "the funds header names no unit; amounts read as 万元", rows[at].number)
+        if at is None:
+            return unit, []
+        columns = _columns(rows[at], _FUNDS_COLUMNS, set())
+        assert columns is not None
+        first = min(columns.values())
+        result = []
+        for row in rows[at + 1 :]:
+            labels = [c for c in row.cells[:first] if c and not nfkc(c).startswith("项目资金")]
+            if not labels or nfkc(labels[0]).startswith(("年度总体目标", "总体目标")):
+                break
+            numbers = [number(nfkc(row.cell(col)).removesuffix("%")) for col in columns.values()]
+            if all(n is None for n in numbers) and not _FUNDS_ROW.search(nfkc(labels[-1])):
+                break  # the funds block has ended: this row is no funds row and holds no amounts
+            values = {
+                key: self.value(row, col, _FUNDS_LABELS[key], percent=key == "rate") for key, col in columns.items()
+            }
+            label = re.sub(r"^其中\s*[:：]?\s*", "", labels[-1])
+            result.append(FundsRow(label=label, provenance=self.provenance(row, row.cells.index(labels[-1])), **values))
+        return unit, result
+
+    def goals(self, rows: Sequence[Row]) -> tuple[str, str]:
+        at = next(
+            (i for i, r in enumerate(rows) if any(nfkc(c).startswith(("年度总体目标", "总体目标")) for c in r.cells)),
+            None,
+        )
+        if at is None:
+            return "", ""
+        row = rows[at]
+        keys = [nfkc(c) for c in row.cells]
+        exp_col = next((i for i, k in enumerate(keys) if k.startswith("预期目标")), None)
+        ach_col = next((i for i, k in enumerate(keys) if k.startswith(("实际完成情况", "实际完成"))), None)
+        if exp_col is not None and ach_col is not None and at + 1 < len(rows):
+            row = rows[at + 1]
+            lo, hi = sorted((exp_col, ach_col))
+            first = next((c for c in row.cells[lo:hi] if c), "")
+            second = next((c for c in row.cells[hi:] if c), "")
+            expected, achieved = (first, second) if exp_col < ach_col else (second, first)
+        else:
+            label = next(c for c in row.cells if nfkc(c).startswith(("年度总体目标", "总体目标")))
+            texts = [c for c in row.cells if c and c != label]
+            expected, achieved = ([*texts, "", ""])[:2]
+        if _HTML_TAG.search(expected + achieved) or re.search(r"&#?\w+;", expected + achieved):
+            self.note("html-stripped", "HTML tags and entities removed from the 年度总体目标 texts", row.number)
+        return strip_html(expected), strip_html(achieved)
+
+    # -- the indicator table ---------------------------------------------------------------------
+
+    def indicator_columns(self, row: Row) -> _Columns | None:
+        index = _columns(row, _INDICATOR_COLUMNS, {"name", "weight"})
+        if index is None:
+            return None
+        if "op" in index and "target" in index:
+            index["value"] = index.pop("target")
+        return _Columns(index)
+
+    def indicators(self, rows: Sequence[Row]) -> tuple[list[Indicator], Decimal | None, Decimal | None, str | None]:
+        header = rows[0]
+        columns = self.indicator_columns(header)
+        assert columns is not None
+        body = list(rows[1:])
+        if body and {"指标性质", "度量单位"} & {nfkc(c) for c in body[0].cells}:
+            merged = [nfkc(b) or nfkc(a) for a, b in itertools.zip_longest(header.cells, body[0].cells, fillvalue="")]
+            columns = self.indicator_columns(Row(header.number, tuple(merged), header.text)) or columns
+            body = body[1:]
+        lines: list[_Line] = []
+        total_weight = total = grade = None
+        done = False
+        for row in body:
+            if (found := self.grade(row)) is not None:
+                grade = found or grade
+                continue
+            if done:
+                self.note("row-skipped", f"text after the total row skipped: 「{_first_text(row)}」", row.number)
+                continue
+            if self.is_total(row):
+                total_weight, total, found = self.total(row)
+                grade = found or grade
+                done = True
+                continue
+            if all(number(c) is not None for c in row.cells if c):
+                self.note("row-skipped", f"stray number 「{_first_text(row)}」 skipped (a page number?)", row.number)
+                continue
+            line = self.align(row, columns)
+            if line is not None:
+                lines.append(line)
+        lines = self.skip_rows(lines, columns)
+        self.note_shifts(lines)
+        self.assign_labels(lines)
+        indicators = [self.indicator(line, columns) for line in lines if line.name]
+        if "value" in columns.index and indicators:
+            self.note(
+                "split-target-joined",
+                "年度指标值 is split over 指标性质, 指标值 and 度量单位; each target is joined into one text, "
+                f"e.g. 「{indicators[0].target_text}」",
+                header.number,
+            )
+        return indicators, total_weight, total, grade
+
+    def grade(self, row: Row) -> str | None:
+        """The grade on a 评分等级 row ('' when the row names none); None for other rows."""
+        texts = [c for c in row.cells if c]
+        head = nfkc(texts[0])
+        word = next((w for w in _GRADE_WORDS if head.startswith(w)), None)
+        if word is None or len(texts) > 3:  # more cells: an indicator whose name starts so (等级公路…)
+            return None
+        rest = re.sub(r"^[:：]", "", head[len(word) :])
+        if rest:
+            return rest
+        return next((t for t in texts[1:] if nfkc(t) != head), "")
+
+    def is_total(self, row: Row) -> bool:
+        texts = [nfkc(c) for c in row.cells if c]
+        if texts[0].startswith(_TOTAL_WORDS):
+            return True
+        numbers = [t for t in texts if number(t) is not None]
+        others = [t for t in texts if number(t) is None and t not in _GRADES]
+        if others or not numbers:
+            return False
+        # a lone number at the start of a row is a stray (a page number in extracted PDF text)
+        first = next(i for i, c in enumerate(row.cells) if c)
+        return len(numbers) > 1 or first >= 2
+
+    def total(self, row: Row) -> tuple[Decimal | None, Decimal | None, str | None]:
+        numbers = [n for c in row.cells if (n := number(nfkc(c).removesuffix("分"))) is not None]
+        grade = next((c for c in row.cells if nfkc(c) in _GRADES), None)
+        if not numbers:
+            return None, None, grade
+        if len(numbers) == 1:
+            return None, numbers[0], grade
+        return numbers[-2], numbers[-1], grade
+
+    def align(self, row: Row, columns: _Columns) -> _Line | None:
+        """The row's cells aligned to the header: rows of extracted PDF text lose or gain leading cells."""
+        name_col = columns.index["name"]
+        weight_col = columns.index["weight"]
+        best, best_points = 0, self.fit(row, columns, 0)
+        for offset in (-1, -2, 1):
+            points = self.fit(row, columns, offset)
+            if points is not None and (best_points is None or points > best_points):
+                best, best_points = offset, points
+        name = _one_line(row.cell(name_col + best))
+        label1 = _label(row.cell(columns.index["level1"] + best)) if "level1" in columns.index else ""
+        label2 = _label(row.cell(columns.index["level2"] + best)) if "level2" in columns.index else ""
+        if name and _label(name) in self.known_labels() and not (label1 or label2):
+            # a category on its own row, in the 三级 column: it labels the rows below, it is no indicator
+            label1, label2 = (_label(name), "") if _label(name) in LEVEL1 else ("", _label(name))
+            message = f"category 「{name}」 stands in the 三级指标 column; read as a label"
+            self.note("label-shifted", message, row.number)
+            name = ""
+        if name and not self.is_skipped(name) and len(row.cells) <= weight_col + best:
+            raise FormError(
+                f"too few cells: the row has {len(row.cells)}, an indicator row needs {weight_col + 1} (up to 分值)",
+                self.grid.location(row),
+            )
+        if not name and (number(row.cell(weight_col + best)) is not None or not (label1 or label2)):
+            self.note("row-skipped", f"row without an indicator name skipped: 「{_first_text(row)}」", row.number)
+            if not (label1 or label2):
+                return None
+        return _Line(row, best, label1, label2, name, name_col + best)
+
+    def fit(self, row: Row, columns: _Columns, offset: int) -> int | None:
+        """How well the row reads with its cells moved by `offset`; None when it cannot read that way."""
+        name = row.cell(columns.index["name"] + offset)
+        weight = number(row.cell(columns.index["weight"] + offset))
+        score_col = columns.get("score")
+        score = row.cell(score_col + offset) if score_col is not None else ""
+        if offset:
+            if weight is None or not name or number(name) is not None or name.startswith(_OPERATOR_START):
+                return None
+            if _label(name) in self.known_labels() or (offset > 0 and any(row.cells[:offset])):
+                return None
+        points = 4 if weight is not None else 0
+        points += 2 if number(score) is not None else 1 if not score else 0
+        return points + (1 if name and number(name) is None else 0)
+
+    def known_labels(self) -> frozenset[str]:
+        return frozenset(LEVEL1) | {k for k, _ in self.keywords}
+
+    def is_level2(self, label: str) -> bool:
+        return label in {k for k, _ in self.keywords} or (label.endswith("指标") and level1_of(label) is not None)
+
+    def is_known(self, label: str) -> bool:
+        return label in LEVEL1 or self.is_level2(label)
+
+    def is_skipped(self, name: str) -> bool:
+        folded = nfkc(name)
+        return folded.startswith("其中") or self.is_placeholder(name) or bool(_PLACEHOLDER_NAME.fullmatch(folded))
+
+    def note_shifts(self, lines: Sequence[_Line]) -> None:
+        run: list[_Line] = []
+        for line in [*lines, None]:
+            if run and (line is None or line.offset != run[0].offset):
+                shift = run[0].offset
+                side = "left" if shift < 0 else "right"
+                rows = f"rows {run[0].row.number}–{run[-1].row.number}: " if len(run) > 1 else ""
+                self.note(
+                    "cells-shifted",
+                    f"{rows}cells stand {abs(shift)} column{'s' if abs(shift) > 1 else ''} {side} of the header; "
+                    "read from the 三级指标 name",
+                    run[0].row.number,
+                )
+                run = []
+            if line is not None and line.offset:
+                run.append(line)
+
+    # -- categories ------------------------------------------------------------------------------
+
+    def assign_labels(self, lines: list[_Line]) -> None:
+        """Fill each row's 一级 and 二级 from the labels of merged cells, the keywords and the rows around."""
+        for line in lines:
+            if line.label1 and line.label1 not in LEVEL1 and self.is_level2(line.label1) and not line.label2:
+                self.note(
+                    "label-shifted",
+                    f"「{line.label1}」 stands in the 一级指标 column; it is a 二级 category",
+                    line.row.number,
+                )
+                line.label1, line.label2 = "", line.label1
+            elif line.label2 in LEVEL1 and not self.is_level2(line.label2) and not line.label1:
+                self.note(
+                    "label-shifted",
+                    f"「{line.label2}」 stands in the 二级指标 column; it is a 一级 category",
+                    line.row.number,
+                )
+                line.label1, line.label2 = line.label2, ""
+        self.join_fragments(lines, "label1")
+        self.join_fragments(lines, "label2")
+        self.assign_level2(lines)
+        self.assign_level1(lines)
+
+    def join_fragments(self, lines: list[_Line], attr: str) -> None:
+        labelled = [line for line in lines if getattr(line, attr)]
+        for here, there in itertools.pairwise(labelled):
+            head, tail = getattr(here, attr), getattr(there, attr)
+            if self.is_known(head) or self.is_known(tail) or not self.is_known(head + tail):
+                continue
+            if there.row.number - here.row.number > 4:
+                continue
+            setattr(here, attr, head + tail)
+            setattr(there, attr, head + tail)
+            self.note(
+                "label-joined",
+                f"label 「{head}」 and 「{tail}」 (row {there.row.number}) joined into 「{head + tail}」",
+                here.row.number,
+            )
+
+    def keyword(self, name: str) -> tuple[str, str] | None:
+        folded = nfkc(name)
+        for category, words in self.keywords:
+            for word in words:
+                if nfkc(word) in folded:
+                    return category, word
+        return None
+
+    def assign_level2(self, lines: list[_Line]) -> None:
+        explicit = [i for i, line in enumerate(lines) if line.label2]
+        if not explicit:
+            self.infer_level2(lines)
+            return
+        current = ""
+        moved_to: str | None = None
+        for i, line in enumerate(lines):
+            if line.label2:
+                current, moved_to = line.label2, None
+                line.level2 = current
+                continue
+            following = next((lines[j] for j in explicit if j > i), None)
+            if not current:
+                if following is not None and line.name:
+                    line.level2 = following.label2
+                    self.note(
+                        "level2-inferred",
+                        f"「{line.name}」 put under {following.label2} (the label below it, on row "
+                        f"{following.row.number}: a merged cell's label printed mid-block)",
+                        line.row.number,
+                    )
+                continue
+            found = self.keyword(line.name) if line.name else None
+            if following is not None and line.name:
+                fits_next = found is not None and _same(found[0], following.label2)
+                if moved_to is not None or (fits_next and found is not None and not _same(found[0], current)):
+                    moved_to = following.label2
+                    why = f"the name contains 「{found[1]}」" if fits_next and found else "it follows rows moved there"
+                    self.note(
+                        "level2-inferred",
+                        f"「{line.name}」 put under {moved_to} (the label on row {following.row.number}), "
+                        f"not {current}: {why}",
+                        line.row.number,
+                    )
+                    line.level2 = moved_to
+                    continue
+            line.level2 = current
+
+    def infer_level2(self, lines: list[_Line]) -> None:
+        previous = ""
+        for line in lines:
+            if not line.name:
+                continue
+            found = self.keyword(line.name)
+            if found:
+                line.level2 = found[0]
+                message = f"二级 {found[0]} inferred from the name 「{line.name}」, which contains 「{found[1]}」"
+            elif previous:
+                line.level2 = previous
+                message = f"二级 {previous} of the row above taken for 「{line.name}」"
+            else:
+                message = f"no 二级 category for 「{line.name}」: no label and no keyword"
+            self.note("level2-inferred" if line.level2 else "level2-missing", message, line.row.number)
+            previous = line.level2
+
+    def assign_level1(self, lines: list[_Line]) -> None:
+        current = ""
+        for line in lines:
+            inferred = level1_of(line.level2) if line.level2 else None
+            if line.label1:
+                current = line.label1
+            elif inferred and inferred != current:
+                current = inferred
+                self.note(
+                    "level1-inferred",
+                    f"一级 {inferred} inferred from the 二级 {line.level2}",
+                    line.row.number,
+                )
+            line.level1 = current
+
+    def indicator(self, line: _Line, columns: _Columns) -> Indicator:
+        row, offset = line.row, line.offset
+
+        def text(key: str) -> str:
+            col = columns.get(key)
+            return "" if col is None else row.cell(col + offset)
+
+        target = join_target(text("op"), text("value"), text("unit")) if "value" in columns.index else text("target")
+        weight_col = columns.index["weight"] + offset
+        weight = self.value(row, weight_col, "分值")
+        score_col = columns.get("score")
+        score = None if score_col is None else self.value(row, score_col + offset, "得分")
+        reason = "" if self.is_placeholder(text("reason")) else text("reason")
+        return Indicator(
+            level1=line.level1,
+            level2=line.level2,
+            name=line.name,
+            target_text=_one_line(target),
+            actual_text=_one_line(text("actual")),
+            weight=weight,
+            reported_score=score,
+            reason=reason,
+            provenance=self.provenance(row, line.name_column),
+        )
+
+    def skip_rows(self, lines: list[_Line], columns: _Columns) -> list[_Line]:
+        """Lines without the placeholder and breakdown rows, each skipped with a note."""
+        kept = []
+        for line in lines:
+            if line.name and self.is_skipped(line.name):
+                weight = number(line.row.cell(columns.index["weight"] + line.offset))
+                if nfkc(line.name).startswith("其中") or not weight:
+                    if nfkc(line.name).startswith("其中"):
+                        message = f"breakdown row 「{line.name}」 skipped: the row above it carries the weight"
+                    else:
+                        message = f"placeholder row 「{line.name}」 skipped: it carries no weight"
+                    self.note("row-skipped", message, line.row.number)
+                    line.name = ""
+            kept.append(line)
+        return kept
+
+
+def import_grid(
+    grid: Grid,
+    *,
+    placeholders: Sequence[str] | None = None,
+    level2_keywords: Mapping[str, Sequence[str]] | None = None,
+) -> Form:
+    """Read one table into a Form; every repair is an import note, every unreadable cell a FormError."""
+    default_placeholders, default_keywords = default_vocabulary()
+    words = placeholders if placeholders is not None else default_placeholders
+    keywords = (
+        tuple((k, tuple(v)) for k, v in level2_keywords.items()) if level2_keywords is not None else default_keywords
+    )
+    folded = frozenset([*words, *(nfkc(w) for w in words), ""])
+    return _Importer(grid, folded, keywords).run()
+
+
+def join_target(op: str, value: str, unit: str) -> str:
+    """One target text from the split columns 指标性质, 指标值, 度量单位: ('≥', '3500', '人') -> '≥3500(人)'."""
+    prefix = "" if nfkc(op) in ("定性", "定量", "") else op
+    unit_text = f"({unit})" if unit and value and number(nfkc(value)) is not None else unit if unit else ""
+    return f"{prefix}{value}{unit_text}"
+
+
+def strip_html(text: str) -> str:
+    """Text without HTML tags or entities; paragraphs and line breaks become new lines."""
+    text = re.sub(r"(?i)<\s*br\s*/?\s*>|<\s*/\s*p\s*>", "\n", text)
+    text = html.unescape(_HTML_TAG.sub("", text))
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _columns(row: Row, spec: Iterable[tuple[str, tuple[str, ...]]], required: set[str]) -> dict[str, int] | None:
+    found: dict[str, int] = {}
+    for i, cell in enumerate(row.cells):
+        key = nfkc(cell)
+        if not key:
+            continue
+        for name, words in spec:
+            if any(w in key for w in words):
+                if name not in found:
+                    found[name] = i
+                break
+    return found if required <= found.keys() and found else None
+
+
+def _label(text: str) -> str:
+    return _POINTS_SUFFIX.sub("", nfkc(text))
+
+
+def _one_line(text: str) -> str:
+    return "".join(part.strip() for part in text.splitlines())
+
+
+def _same(a: str, b: str) -> bool:
+    return a == b or a in b or b in a
+
+
+def _first_text(row: Row) -> str:
+    return next((c for c in row.cells if c), "")
+
+
+def _file_location(grid: Grid) -> Location:
+    return Location(file=grid.where)
+
+
+def has_indicator_table(grid: Grid) -> bool:
+    """True when some row of the grid is an indicator-table header (names 三级指标 and 分值)."""
+    return any(_columns(row, _INDICATOR_COLUMNS, {"name", "weight"}) is not None for row in grid.rows)
