@@ -303,32 +303,37 @@ _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 def evaluate(
     ctx: click.Context, forms: tuple[str, ...], rules: str, fmt: str, output: str | None, fail_on: str
 ) -> None:
-    """Evaluate forms under a rule set and write the result (JSON: one object, or an array for several).
+    """Evaluate forms (FORM files or folders of them) under a rule set and write the result.
 
-    A form that cannot be read is reported on stderr and the others are still evaluated (exit 1).
+    JSON is one object for one form, an array for several (a folder, several files, a workbook with
+    several sheets). Tables are imported on the fly with the rule set's vocabulary. A form that
+    cannot be read is reported on stderr and the others are still evaluated (exit 1).
     """
-    from . import _json
     from .engine import evaluate as run_evaluation
     from .ruleset import load_ruleset
 
     ruleset = load_ruleset(rules)
-    if fmt != "json" and len(forms) > 1:
-        raise UsageError(f"--format {fmt} renders one form; give one FORM or use --format json")
+    paths = _form_paths(forms)
     results: list[dict[str, Any]] = []
     failed = False
     worst = len(_SEVERITY_RANK)
-    for path in forms:
+    for path in paths:
         try:
-            evaluation = run_evaluation(ruleset, _load_form(path, ruleset))
+            loaded = _load_forms(path, ruleset)
         except PerfevalError as exc:
-            if len(forms) == 1:
+            if len(paths) == 1 and paths[0] == forms[0]:
                 raise
             click.echo(f"perfeval: {exc}", err=True)
             failed = True
             continue
-        results.append(evaluation.to_dict())
-        worst = min([worst, *(_SEVERITY_RANK[f.severity] for f in evaluation.findings)])
-    payload: Any = results[0] if len(forms) == 1 else results
+        for form in loaded:
+            evaluation = run_evaluation(ruleset, form)
+            results.append(evaluation.to_dict())
+            worst = min([worst, *(_SEVERITY_RANK[f.severity] for f in evaluation.findings)])
+    single = len(forms) == 1 and paths == [forms[0]] and len(results) == 1
+    if fmt != "json" and not single:
+        raise UsageError(f"--format {fmt} renders one form; give one FORM or use --format json")
+    payload: Any = results[0] if single else results
     text = _json.dumps(payload) + "\n" if fmt == "json" else _render(results[0], fmt)
     if output:
         write_atomically(Path(output), text)
@@ -338,15 +343,43 @@ def evaluate(
         ctx.exit(1)
 
 
-def _load_form(path: str, ruleset: Any) -> Any:
-    """The form in `path`, imported with the rule set's placeholders and 二级 keywords."""
-    from . import forms
+def _form_paths(arguments: tuple[str, ...]) -> list[str]:
+    """The files to evaluate: each file as given; a folder's form files (tables, or YAML/JSON forms) sorted."""
+    from .forms import READERS, is_form_file
 
-    loader = getattr(forms, "load_form", None)
-    if loader is None:
-        raise UsageError("reading forms is not available in this installation")
+    paths: list[str] = []
+    for argument in arguments:
+        folder = Path(argument)
+        if not folder.is_dir():
+            paths.append(argument)
+            continue
+        for file in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in READERS):
+            try:
+                if is_form_file(file):
+                    paths.append(str(file))
+            except PerfevalError:
+                paths.append(str(file))  # unreadable: evaluating it reports the error
+    return paths
+
+
+def _vocabulary_options(ruleset: Any) -> dict[str, Any]:
+    """Import options from the rule set's vocabulary: placeholders and 二级 keywords."""
     words = ruleset.vocabulary_data
-    return loader(path, placeholders=words.get("placeholders"), level2_keywords=words.get("level2_keywords"))
+    return {"placeholders": words.get("placeholders"), "level2_keywords": words.get("level2_keywords")}
+
+
+def _load_forms(path: str, ruleset: Any) -> list[Any]:
+    """Every form in `path` (one per sheet of a workbook), imported with the rule set's vocabulary."""
+    from .forms import load_forms
+
+    return load_forms(path, **_vocabulary_options(ruleset))
+
+
+def _load_form(path: str, ruleset: Any) -> Any:
+    """The form in `path`, imported with the rule set's vocabulary."""
+    from .forms import load_form
+
+    return load_form(path, **_vocabulary_options(ruleset))
 
 
 def _render(result: dict[str, Any], fmt: str) -> str:

@@ -90,3 +90,18 @@ def test_explain_ambiguous_and_unknown_names_exit_2() -> None:
     code, _, err = _run("explain", SEED, "--rules", "cn-mof-2020", "--indicator", "党员满意率")
     assert code == 2
     assert err == "perfeval: no indicator named '党员满意率' (did you mean '党员满意度'?) [E006]\n"
+
+
+def test_evaluate_a_folder(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(SEED, tmp_path / "a.tsv")
+    shutil.copy(SEED, tmp_path / "b.tsv")
+    (tmp_path / "notes.yaml").write_text("title: not a form\n", encoding="utf-8")
+    (tmp_path / "broken.csv").write_text("三级指标,分值\n培训人数,两分\n", encoding="utf-8")
+    code, out, err = _run("evaluate", str(tmp_path), "--rules", "cn-mof-2020")
+    assert code == 1
+    results = json.loads(out, parse_float=Decimal)
+    assert [Path(r["form"]["source"]).name for r in results] == ["a.tsv", "b.tsv"]
+    assert [r["total"] for r in results] == [Decimal("94.09"), Decimal("94.09")]
+    assert err.startswith(f"perfeval: {tmp_path / 'broken.csv'}:2:")
