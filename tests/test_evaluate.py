@@ -146,3 +146,19 @@ def test_case_files_for_a_rule_set_file(tmp_path: Path) -> None:
     ]
     report = run(case_files(tmp_path / "rules"), rules="cn-mof-2020")
     assert report.failed > 0  # Hubei's cases fail under the national bands: the --rules switch is honoured
+
+
+def test_a_mistyped_case_key_is_located(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        "ruleset: cn-mof-2020\ncases:\n  - name: x\n    indicator: {target: '≥1', actual: '1', wieght: 1}\n"
+        "    expect: {score: 1}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["test", str(cases)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"perfeval: {cases}:4:44: unknown key 'wieght' (did you mean 'weight'?) [E003]\n"
+        "        indicator: {target: '≥1', actual: '1', wieght: 1}\n"
+        "                                               ^\n"
+    )
