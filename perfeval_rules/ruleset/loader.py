@@ -225,6 +225,9 @@ def build(resolved: _resolve.Resolved, source: str) -> RuleSet:
     d = resolved.data
     for section in _resolve.LIST_SECTIONS:
         b.unique_ids(section)
+    period = d.get("effective", {})
+    if period.get("to") is not None and period["to"] < period["from"]:
+        b.fail(f"effective period ends ({period['to']}) before it starts ({period['from']})", ("effective", "to"))
     tier_bands = b.bands("tiers", Decimal(1), "tier")
     grade_bands = b.bands("grades", Decimal(100), "grade")
     tiers = []
