@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from perfeval_rules.cli import cli
 from perfeval_rules.errors import RuleSetError, UsageError
 from perfeval_rules.ruleset import bundled_ids, load_ruleset, schema_text
+from perfeval_rules.ruleset.model import freeze
 
 RULES = Path(__file__).parents[1] / "rules"
 
@@ -112,6 +113,8 @@ def test_rule_set_is_immutable_hashed_and_cached(tmp_path: Path) -> None:
     assert first.sha256 == load_ruleset("cn-mof-2020").sha256  # same resolved content, same hash
     with pytest.raises(dataclasses.FrozenInstanceError):
         first.id = "x"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        first.data["budget"]["weight"] = 20  # type: ignore[index]
     text = copy.read_text(encoding="utf-8").replace("over_achievement: 1.2", "over_achievement: 1.3")
     copy.write_text(text, encoding="utf-8")
     import os
@@ -152,7 +155,7 @@ def test_schema_embeds_the_notation_vocabulary_schema() -> None:
 def test_cn_mof_2020_carries_the_bundled_vocabulary() -> None:
     from perfeval_rules._yaml import load_file
 
-    assert load_ruleset("cn-mof-2020").vocabulary_data == load_file(RULES / "vocabulary.yaml").data
+    assert load_ruleset("cn-mof-2020").vocabulary_data == freeze(load_file(RULES / "vocabulary.yaml").data)
 
 
 def test_a_child_vocabulary_key_replaces_the_inherited_one(tmp_path: Path) -> None:
@@ -164,7 +167,7 @@ def test_a_child_vocabulary_key_replaces_the_inherited_one(tmp_path: Path) -> No
         encoding="utf-8",
     )
     rs = load_ruleset(child)
-    assert rs.vocabulary_data["completion"] == ["办结"]
+    assert rs.vocabulary_data["completion"] == ("办结",)
     assert rs.vocabulary_data["units"] == load_ruleset("cn-mof-2020").vocabulary_data["units"]
     assert parse_actual("办结", rs.vocabulary).kind == "completion"
     assert isinstance(parse_actual("达成指标", rs.vocabulary), Outcome)

@@ -17,7 +17,7 @@ from ..resources import rules_dir
 from . import _resolve
 from ._compile import Compiler, scope_names
 from ._schema import validate_schema
-from .model import Band, BudgetPolicy, Check, DirectionRule, Grade, Policy, Rounding, RuleSet, Tier
+from .model import Band, BudgetPolicy, Check, DirectionRule, Grade, Policy, Rounding, RuleSet, Tier, freeze
 
 _CACHE: dict[str, tuple[tuple[tuple[str, int], ...], RuleSet]] = {}
 _PLACEHOLDER = re.compile(r"\{([^{}\s]+)\}")
@@ -316,6 +316,6 @@ def build(resolved: _resolve.Resolved, source: str) -> RuleSet:
         grades=tuple(grades),
         checks=tuple(checks),
         vocabulary=vocabulary,
-        vocabulary_data=d["vocabulary"],
-        data=d,
+        vocabulary_data=freeze(d["vocabulary"]),
+        data=freeze(d),
     )

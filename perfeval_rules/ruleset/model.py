@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -14,6 +15,15 @@ if TYPE_CHECKING:
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
 # The expression language names its rounding modes after the decimal module.
 EXPR_ROUNDING = {"half_up": "ROUND_HALF_UP", "half_even": "ROUND_HALF_EVEN", "down": "ROUND_DOWN", "up": "ROUND_UP"}
+
+
+def freeze(value: Any) -> Any:
+    """A read-only copy of plain data: mappings become proxies, lists tuples."""
+    if isinstance(value, dict):
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(freeze(v) for v in value)
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +154,8 @@ class RuleSet:
     grades: tuple[Grade, ...]
     checks: tuple[Check, ...]
     vocabulary: Vocabulary = field(repr=False)
-    vocabulary_data: Mapping[str, Any] = field(repr=False)
-    data: Mapping[str, Any] = field(repr=False)
+    vocabulary_data: Mapping[str, Any] = field(repr=False)  # read-only: mappings are proxies, lists tuples
+    data: Mapping[str, Any] = field(repr=False)  # the resolved document, read-only likewise
 
     def tier(self, tier_id: int) -> Tier | None:
         """The tier with this id."""
