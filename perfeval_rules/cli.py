@@ -290,7 +290,12 @@ _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 @cli.command()
 @click.argument("forms", nargs=-1, required=True)
 @click.option("--rules", "rules", required=True, metavar="RULESET", help="Rule-set file or bundled id.")
-@click.option("--format", "fmt", type=click.Choice(["json", "html", "md"]), default="json", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "html", "md"]),
+    help="Output format (default: from the -o file's suffix, .html or .md, else json).",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here (atomically) instead of stdout.")
 @click.option(
     "--fail-on",
@@ -301,7 +306,7 @@ _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 )
 @click.pass_context
 def evaluate(
-    ctx: click.Context, forms: tuple[str, ...], rules: str, fmt: str, output: str | None, fail_on: str
+    ctx: click.Context, forms: tuple[str, ...], rules: str, fmt: str | None, output: str | None, fail_on: str
 ) -> None:
     """Evaluate forms (FORM files or folders of them) under a rule set and write the result.
 
@@ -312,6 +317,9 @@ def evaluate(
     from .engine import evaluate as run_evaluation
     from .ruleset import load_ruleset
 
+    if fmt is None:
+        suffix = Path(output).suffix.lower() if output else ""
+        fmt = {".html": "html", ".htm": "html", ".md": "md"}.get(suffix, "json")
     ruleset = load_ruleset(rules)
     paths = _form_paths(forms)
     results: list[dict[str, Any]] = []

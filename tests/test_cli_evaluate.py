@@ -105,3 +105,17 @@ def test_evaluate_a_folder(tmp_path: Path) -> None:
     assert [Path(r["form"]["source"]).name for r in results] == ["a.tsv", "b.tsv"]
     assert [r["total"] for r in results] == [Decimal("94.09"), Decimal("94.09")]
     assert err.startswith(f"perfeval: {tmp_path / 'broken.csv'}:2:")
+
+
+def test_format_follows_the_output_suffix(tmp_path: Path) -> None:
+    out = tmp_path / "r.md"
+    code, _, err = _run("evaluate", SEED, "--rules", "cn-mof-2020", "-o", str(out))
+    try:
+        import perfeval_rules.report  # noqa: F401
+    except ImportError:
+        assert (code, err) == (
+            2,
+            "perfeval: --format md needs the report module, which is not installed; use --format json [E006]\n",
+        )
+    else:
+        assert code == 0 and out.read_text(encoding="utf-8").strip()
