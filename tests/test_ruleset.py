@@ -14,7 +14,6 @@ from click.testing import CliRunner
 from perfeval_rules.cli import cli
 from perfeval_rules.errors import RuleSetError, UsageError
 from perfeval_rules.ruleset import bundled_ids, load_ruleset, schema_text
-from perfeval_rules.ruleset.model import freeze
 
 RULES = Path(__file__).parents[1] / "rules"
 
@@ -152,10 +151,10 @@ def test_schema_embeds_the_notation_vocabulary_schema() -> None:
     assert json.loads(schema_text())["$defs"]["vocabulary"] == VOCABULARY_SCHEMA
 
 
-def test_cn_mof_2020_carries_the_bundled_vocabulary() -> None:
-    from perfeval_rules._yaml import load_file
+def test_cn_mof_2020_carries_the_default_vocabulary() -> None:
+    from perfeval_rules.notation import default_vocabulary
 
-    assert load_ruleset("cn-mof-2020").vocabulary_data == freeze(load_file(RULES / "vocabulary.yaml").data)
+    assert load_ruleset("cn-mof-2020").vocabulary == default_vocabulary()
 
 
 def test_a_child_vocabulary_key_replaces_the_inherited_one(tmp_path: Path) -> None:
