@@ -188,7 +188,7 @@ class Vocabulary:
     def from_mapping(
         cls, mapping: Mapping[str, Any], document: _yaml.Document | None = None, *, path: tuple[str | int, ...] = ()
     ) -> Vocabulary:
-        """Validate `mapping` (the structure of rules/vocabulary.yaml) and build a vocabulary from it.
+        """Validate `mapping` (a rule set's `vocabulary:` section) and build a vocabulary from it.
 
         `document` and `path` (where the mapping sits in it) let errors name the file, line and column.
         """
