@@ -99,6 +99,17 @@ def _validate_form(path: str) -> bool:
     return True
 
 
+def _validate_ruleset(path: str) -> bool:
+    """Load `path` as a rule set if it looks like one (id, policies or extends); False when it does not."""
+    from .ruleset import load_ruleset
+
+    data = _yaml.load_file(path).data
+    if not isinstance(data, dict) or not {"id", "policies", "extends"} & set(data):
+        return False
+    load_ruleset(path)
+    return True
+
+
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def validate(files: tuple[str, ...]) -> None:
@@ -110,8 +121,11 @@ def validate(files: tuple[str, ...]) -> None:
     failed = False
     for path in files:
         try:
-            if not _validate_form(path):
-                raise UsageError("neither a form (no 'indicators' key) nor a table", Location(file=path))
+            if not _validate_form(path) and not _validate_ruleset(path):
+                raise UsageError(
+                    "neither a form (no 'indicators' key), a table, nor a rule set (no 'id', 'policies' or 'extends')",
+                    Location(file=path),
+                )
         except PerfevalError as exc:
             failed = True
             click.echo(str(exc), err=True)
@@ -127,7 +141,13 @@ def _form_schema() -> dict[str, Any]:
     return FORM_SCHEMA
 
 
-SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {"form": _form_schema}
+def _ruleset_schema() -> dict[str, Any]:
+    from .ruleset._schema import ruleset_schema
+
+    return ruleset_schema()
+
+
+SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {"form": _form_schema, "ruleset": _ruleset_schema}
 
 
 @cli.command()
@@ -201,10 +221,19 @@ def _vocabulary_for(rules: str | None) -> Vocabulary:
     """The notation vocabulary of a rule set named on the command line."""
     if rules is None or rules == "cn-mof-2020":
         return default_vocabulary()
+    from .ruleset import bundled_ids, load_ruleset
+
     path = Path(rules)
+    if not path.is_file() and rules in bundled_ids():
+        vocabulary: Vocabulary = load_ruleset(rules).vocabulary
+        return vocabulary
     if path.suffix.lower() in (".yaml", ".yml") or path.is_file():
         document = _yaml.load_file(path)
         data = document.data
+        if isinstance(data, dict) and ("policies" in data or "extends" in data):
+            # A whole rule set: its vocabulary may be inherited through `extends`.
+            vocabulary = load_ruleset(path).vocabulary
+            return vocabulary
         if not isinstance(data, dict) or not isinstance(data.get("vocabulary"), dict):
             raise UsageError(f"{rules}: no top-level `vocabulary:` mapping in this file")
         return Vocabulary.from_mapping(data["vocabulary"], document, path=("vocabulary",))
@@ -223,6 +252,168 @@ def _describe(text: str, value: Notation) -> str:
             shown = _json.dumps(item, indent=None) if not isinstance(item, str) else item
             lines.append(f"{key + ':':<6} {shown}")
     return "\n".join(lines)
+
+
+# --- rule sets ---------------------------------------------------------------------------------------
+
+
+@cli.command("test")
+@click.argument("rules_path", required=False)
+@click.option("--rules", "rules", metavar="RULESET", help="Run the cases against this rule set instead.")
+@click.pass_context
+def test_command(ctx: click.Context, rules_path: str | None, rules: str | None) -> None:
+    """Run rule sets' own test cases (default: the bundled ones).
+
+    RULES_PATH is a test file (rules/tests/<id>.yaml), a folder of them, a rules folder with a tests/
+    subfolder, or a rule-set file whose tests/<id>.yaml lies beside it. Prints each failure with
+    expected and got values, then coverage (policies, tiers, grades and checks never exercised), and
+    ends with "N passed, N failed". Exits 1 when a case fails.
+    """
+    from .ruleset.testing import case_files, run
+
+    report = run(case_files(rules_path), rules)
+    for failure in report.failures:
+        click.echo(failure)
+    for cov in report.coverage.values():
+        for line in cov.lines():
+            click.echo(line)
+    click.echo(report.summary)
+    if report.failed:
+        ctx.exit(1)
+
+
+# --- evaluation -----------------------------------------------------------------------------------
+
+_SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+@cli.command()
+@click.argument("forms", nargs=-1, required=True)
+@click.option("--rules", "rules", required=True, metavar="RULESET", help="Rule-set file or bundled id.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "html", "md"]),
+    help="Output format (default: from the -o file's suffix, .html or .md, else json).",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here (atomically) instead of stdout.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "never"]),
+    default="never",
+    show_default=True,
+    help="Exit 1 when a finding of this severity (or worse) is found.",
+)
+@click.pass_context
+def evaluate(
+    ctx: click.Context, forms: tuple[str, ...], rules: str, fmt: str | None, output: str | None, fail_on: str
+) -> None:
+    """Evaluate forms (FORM files or folders of them) under a rule set and write the result.
+
+    JSON is one object for one form, an array for several (a folder, several files, a workbook with
+    several sheets). Tables are imported on the fly with the rule set's vocabulary. A form that
+    cannot be read is reported on stderr and the others are still evaluated (exit 1).
+    """
+    from .engine import evaluate as run_evaluation
+    from .ruleset import load_ruleset
+
+    if fmt is None:
+        suffix = Path(output).suffix.lower() if output else ""
+        fmt = {".html": "html", ".htm": "html", ".md": "md"}.get(suffix, "json")
+    ruleset = load_ruleset(rules)
+    paths = _form_paths(forms)
+    results: list[dict[str, Any]] = []
+    failed = False
+    worst = len(_SEVERITY_RANK)
+    for path in paths:
+        try:
+            loaded = _load_forms(path, ruleset)
+        except PerfevalError as exc:
+            if len(paths) == 1 and paths[0] == forms[0]:
+                raise
+            click.echo(f"perfeval: {exc}", err=True)
+            failed = True
+            continue
+        for form in loaded:
+            evaluation = run_evaluation(ruleset, form)
+            results.append(evaluation.to_dict())
+            worst = min([worst, *(_SEVERITY_RANK[f.severity] for f in evaluation.findings)])
+    single = len(forms) == 1 and paths == [forms[0]] and len(results) == 1
+    if fmt != "json" and not single:
+        raise UsageError(f"--format {fmt} renders one form; give one FORM or use --format json")
+    payload: Any = results[0] if single else results
+    text = _json.dumps(payload) + "\n" if fmt == "json" else _render(results[0], fmt)
+    if output:
+        write_atomically(Path(output), text)
+    else:
+        click.echo(text, nl=False)
+    if failed or (fail_on != "never" and worst <= _SEVERITY_RANK[fail_on]):
+        ctx.exit(1)
+
+
+def _form_paths(arguments: tuple[str, ...]) -> list[str]:
+    """The files to evaluate: each file as given; a folder's form files (tables, or YAML/JSON forms) sorted."""
+    from .forms import READERS, is_form_file
+
+    paths: list[str] = []
+    for argument in arguments:
+        folder = Path(argument)
+        if not folder.is_dir():
+            paths.append(argument)
+            continue
+        for file in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in READERS):
+            try:
+                if is_form_file(file):
+                    paths.append(str(file))
+            except PerfevalError:
+                paths.append(str(file))  # unreadable: evaluating it reports the error
+    return paths
+
+
+def _vocabulary_options(ruleset: Any) -> dict[str, Any]:
+    """Import options from the rule set's vocabulary: placeholders and 二级 keywords."""
+    words = ruleset.vocabulary_data
+    return {"placeholders": words.get("placeholders"), "level2_keywords": words.get("level2_keywords")}
+
+
+def _load_forms(path: str, ruleset: Any) -> list[Any]:
+    """Every form in `path` (one per sheet of a workbook), imported with the rule set's vocabulary."""
+    from .forms import load_forms
+
+    return load_forms(path, **_vocabulary_options(ruleset))
+
+
+def _load_form(path: str, ruleset: Any) -> Any:
+    """The form in `path`, imported with the rule set's vocabulary."""
+    from .forms import load_form
+
+    return load_form(path, **_vocabulary_options(ruleset))
+
+
+def _render(result: dict[str, Any], fmt: str) -> str:
+    import importlib
+
+    try:
+        report = importlib.import_module("perfeval_rules.report")
+    except ImportError:
+        raise UsageError(f"--format {fmt} needs the report module, which is not installed; use --format json") from None
+    text: str = report.render(result, fmt)
+    return text
+
+
+@cli.command()
+@click.argument("form")
+@click.option("--rules", "rules", required=True, metavar="RULESET", help="Rule-set file or bundled id.")
+@click.option("--indicator", "name", required=True, help="The indicator's name, or an unambiguous part of it.")
+def explain(form: str, rules: str, name: str) -> None:
+    """Show how one indicator was scored: parsed values, policy, expression, rounding and findings."""
+    from .engine import evaluate as run_evaluation
+    from .engine.explain import find_indicator, render_explanation
+    from .ruleset import load_ruleset
+
+    ruleset = load_ruleset(rules)
+    evaluation = run_evaluation(ruleset, _load_form(form, ruleset))
+    click.echo(render_explanation(find_indicator(evaluation, name)))
 
 
 def main() -> None:

@@ -82,7 +82,10 @@ def test_validate_ok_and_errors(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stdout == f"OK {good}\nOK {SEED}\n"
     assert result.stderr.splitlines()[0] == f"{bad}:3:5: indicators[0]: 'level1' is a required property [E003]"
-    assert result.stderr.splitlines()[-1] == f"{other}: neither a form (no 'indicators' key) nor a table [E006]"
+    assert result.stderr.splitlines()[-1] == (
+        f"{other}: neither a form (no 'indicators' key), a table, "
+        "nor a rule set (no 'id', 'policies' or 'extends') [E006]"
+    )
     ok = CliRunner().invoke(cli, ["validate", str(good)])
     assert (ok.exit_code, ok.stdout) == (0, f"OK {good}\n")
 

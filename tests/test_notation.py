@@ -42,7 +42,7 @@ from perfeval_rules.notation import (
     parse_target,
 )
 from perfeval_rules.notation import parser as notation_parser
-from perfeval_rules.resources import rules_dir
+from perfeval_rules.notation.vocabulary import bundled_vocabulary_mapping
 
 HERE = Path(__file__).parent
 CASES = _yaml.load_file(HERE / "notation_cases.yaml").data
@@ -52,8 +52,7 @@ ACTUAL_KINDS = (Quantity, Date, Outcome, Completion)
 
 def _mapping() -> dict[str, Any]:
     """A fresh copy of the bundled vocabulary mapping, for tests that add words."""
-    data: dict[str, Any] = _yaml.load_file(rules_dir() / "vocabulary.yaml").data
-    return data
+    return bundled_vocabulary_mapping()
 
 
 # ---- data-driven cases ---------------------------------------------------------------------------

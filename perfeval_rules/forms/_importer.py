@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, lru_cache
 
-from .. import _yaml, resources
 from ..errors import FormError, Location
 from ._tables import Grid, Row, cell_name
 from .model import Form, FundsRow, ImportNote, Indicator, Provenance
@@ -82,8 +81,10 @@ _PLACEHOLDER_NAME = re.compile(r"指标\s*\d+|[.…。·]+")
 
 @cache
 def default_vocabulary() -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]:
-    """The placeholders and 二级 keywords of the bundled `rules/vocabulary.yaml`."""
-    data = _yaml.load_file(resources.rules_dir() / "vocabulary.yaml").data
+    """The placeholders and 二级 keywords of the default vocabulary (the bundled cn-mof-2020 rule set)."""
+    from ..notation.vocabulary import bundled_vocabulary_mapping
+
+    data = bundled_vocabulary_mapping()
     keywords = tuple((str(k), tuple(str(w) for w in v)) for k, v in data["level2_keywords"].items())
     return tuple(str(p) for p in data["placeholders"]), keywords
 

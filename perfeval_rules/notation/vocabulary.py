@@ -5,6 +5,7 @@ change; the parser reaches every word through `Vocabulary.lexicon`.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -187,7 +188,7 @@ class Vocabulary:
     def from_mapping(
         cls, mapping: Mapping[str, Any], document: _yaml.Document | None = None, *, path: tuple[str | int, ...] = ()
     ) -> Vocabulary:
-        """Validate `mapping` (the structure of rules/vocabulary.yaml) and build a vocabulary from it.
+        """Validate `mapping` (a rule set's `vocabulary:` section) and build a vocabulary from it.
 
         `document` and `path` (where the mapping sits in it) let errors name the file, line and column.
         """
@@ -318,8 +319,22 @@ def _describe(entry: tuple[str, str]) -> str:
     return f"{name} ({payload})" if payload and kind not in ("COMPLETION", "TIMELY", "MODIFIER", "PERIOD") else name
 
 
+DEFAULT_RULESET = "cn-mof-2020"
+
+
+@cache
+def bundled_vocabulary_document() -> _yaml.Document:
+    """The rule set whose `vocabulary:` section is the default vocabulary (cn-mof-2020), loaded once."""
+    return _yaml.load_file(resources.rules_dir() / f"{DEFAULT_RULESET}.yaml")
+
+
+def bundled_vocabulary_mapping() -> dict[str, Any]:
+    """A fresh copy of the default vocabulary's mapping, as written in the bundled rule set."""
+    return copy.deepcopy(bundled_vocabulary_document().data["vocabulary"])
+
+
 @cache
 def default_vocabulary() -> Vocabulary:
-    """The bundled vocabulary (rules/vocabulary.yaml), loaded once."""
-    document = _yaml.load_file(resources.rules_dir() / "vocabulary.yaml")
-    return Vocabulary.from_mapping(document.data or {}, document)
+    """The vocabulary of the bundled national rule set (cn-mof-2020), loaded once."""
+    document = bundled_vocabulary_document()
+    return Vocabulary.from_mapping(document.data["vocabulary"], document, path=("vocabulary",))

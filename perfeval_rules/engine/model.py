@@ -1,0 +1,217 @@
+"""What an evaluation produces: findings, traces, per-indicator and per-form results, as frozen data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ..notation.values import Notation
+
+if TYPE_CHECKING:
+    from ..forms.model import Form
+    from ..ruleset.model import RuleSet
+
+ENGINE_NAME = "perfeval-rules"
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Something wrong or notable: a stable code (a check id or an engine code), severity and Chinese message."""
+
+    code: str
+    severity: str
+    message: str
+    indicator: str | None = None
+    index: int | None = None
+    cell: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract form."""
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "indicator": self.indicator,
+            "index": self.index,
+            "cell": self.cell,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TraceStep:
+    """One step of how a score came about: `step` is target, actual, kind, policy, expression, round, tier, check."""
+
+    step: str
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract form."""
+        return {"step": self.step, "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorResult:
+    """One indicator evaluated: parsed values, kind, direction, met, tier, scores, policy, trace, findings."""
+
+    index: int
+    level1: str
+    level2: str
+    name: str
+    target_text: str
+    actual_text: str
+    target: Notation
+    actual: Notation
+    kind: str
+    direction: str | None
+    met: bool | None
+    tier: int | None
+    weight: Decimal | None
+    score: Decimal | None
+    reported_score: Decimal | None
+    reason: str
+    policy: str | None
+    trace: tuple[TraceStep, ...]
+    findings: tuple[Finding, ...]
+    source: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract form."""
+        return {
+            "index": self.index,
+            "level1": self.level1,
+            "level2": self.level2,
+            "name": self.name,
+            "target_text": self.target_text,
+            "actual_text": self.actual_text,
+            "target": self.target.to_dict(),
+            "actual": self.actual.to_dict(),
+            "kind": self.kind,
+            "direction": self.direction,
+            "met": self.met,
+            "tier": self.tier,
+            "weight": self.weight,
+            "score": self.score,
+            "reported_score": self.reported_score,
+            "reason": self.reason,
+            "policy": self.policy,
+            "trace": [t.to_dict() for t in self.trace],
+            "findings": [f.to_dict() for f in self.findings],
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetResult:
+    """The budget-execution part: amounts of the total row, rate (percent), weight and scores."""
+
+    initial_budget: Decimal | None
+    budget: Decimal | None
+    executed: Decimal | None
+    rate: Decimal | None
+    weight: Decimal
+    score: Decimal | None
+    reported_rate: Decimal | None
+    reported_score: Decimal | None
+    policy: str | None
+    trace: tuple[TraceStep, ...]
+    findings: tuple[Finding, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract form."""
+        return {
+            "initial_budget": self.initial_budget,
+            "budget": self.budget,
+            "executed": self.executed,
+            "rate": self.rate,
+            "weight": self.weight,
+            "score": self.score,
+            "reported_rate": self.reported_rate,
+            "reported_score": self.reported_score,
+            "policy": self.policy,
+            "trace": [t.to_dict() for t in self.trace],
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Subtotal:
+    """Weights and scores summed over a 一级 or 二级 group."""
+
+    level1: str | None
+    weight: Decimal
+    score: Decimal
+    reported_score: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """A form evaluated under a rule set; `to_dict()` is the JSON contract reports render."""
+
+    form: Form
+    ruleset: RuleSet
+    engine_version: str
+    budget: BudgetResult
+    indicators: tuple[IndicatorResult, ...]
+    by_level1: tuple[tuple[str, Subtotal], ...]
+    by_level2: tuple[tuple[str, Subtotal], ...]
+    total: Decimal
+    grade: str | None
+    findings: tuple[Finding, ...]
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """Number of findings per severity."""
+        return {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITIES}
+
+    def indicator(self, name: str) -> IndicatorResult:
+        """The result of the indicator with exactly this name."""
+        for result in self.indicators:
+            if result.name == name:
+                return result
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The evaluation result dict (see the JSON contract); numbers are Decimal, absent values None."""
+        form, rs = self.form, self.ruleset
+        return {
+            "form": {
+                "project": form.project,
+                "department": form.department,
+                "implementer": form.implementer,
+                "year": form.year,
+                "source": form.source,
+                "sha256": form.source_sha256,
+                "amount_unit": form.amount_unit,
+                "goal_expected": form.goal_expected,
+                "goal_achieved": form.goal_achieved,
+            },
+            "ruleset": {
+                "id": rs.id,
+                "title": rs.title,
+                "version": rs.version,
+                "sha256": rs.sha256,
+                "lineage": list(rs.lineage),
+            },
+            "engine": {"name": ENGINE_NAME, "version": self.engine_version},
+            "budget": self.budget.to_dict(),
+            "indicators": [i.to_dict() for i in self.indicators],
+            "totals": {
+                "by_level1": {
+                    k: {"weight": v.weight, "score": v.score, "reported_score": v.reported_score}
+                    for k, v in self.by_level1
+                },
+                "by_level2": {
+                    k: {"level1": v.level1, "weight": v.weight, "score": v.score, "reported_score": v.reported_score}
+                    for k, v in self.by_level2
+                },
+            },
+            "total": self.total,
+            "reported_total": form.reported_total,
+            "grade": self.grade,
+            "reported_grade": form.reported_grade,
+            "findings": [f.to_dict() for f in self.findings],
+            "summary": self.summary,
+            "import_notes": [{"code": n.code, "message": n.message, "row": n.row} for n in form.import_notes],
+        }
