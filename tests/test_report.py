@@ -594,3 +594,51 @@ def test_budget_findings_link_to_the_funds_block(sample: dict[str, Any]) -> None
     assert (badge.text, badge.attrs["href"]) == ("错误 rate-mismatch", "#f-1")
     md_row = "| 10.00 | 100.00% | 100.00% | 10.00 | **10.00** | 错误 rate-mismatch |\n"
     assert md_row in render(result, "md")
+
+
+# --- real results: the seed example evaluated by the engine -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed_result() -> dict[str, Any]:
+    from perfeval_rules import evaluate, load_ruleset
+    from perfeval_rules.forms import load_form
+
+    form = load_form(ROOT / "examples" / "xinhong-community-party-building.tsv")
+    result = evaluate(load_ruleset("cn-mof-2020"), form).to_dict()
+    assert isinstance(result, dict)
+    return result
+
+
+def test_engine_results_follow_the_contract_the_fixtures_follow(seed_result: dict[str, Any]) -> None:
+    assert contract_violations(seed_result) == []
+
+
+def test_engine_result_html(seed_result: dict[str, Any]) -> None:
+    html = render(seed_result, "html")
+    assert html == render(seed_result, "html")
+    dom = parse(html)
+    rows = dom.find("table", "indicators").find("tbody").find_all("tr")
+    assert [r.attrs["id"] for r in rows] == [f"ind-{n}" for n in range(1, 57)]
+    l1 = [(th.text, th.attrs["rowspan"]) for th in dom.find_all("th", "l1")]
+    assert l1 == [("产出指标", "41"), ("效益指标", "12"), ("满意度指标", "3")]
+    ids = {n.attrs["id"] for n in dom.iter() if "id" in n.attrs}
+    assert [a.attrs["href"] for a in dom.iter("a") if a.attrs["href"][1:] not in ids] == []
+    row = dom.by_id("ind-9")
+    assert row.find("td", "name").text.startswith("“两新”党建服务覆盖党员人数")
+    assert "mismatch" in row.classes
+    assert [c.text for c in row.find_all("td", "n")] == ["1.00", "0.00", "≠ 0.89"]
+    codes = [li.find("code").text for li in dom.by_id("findings").find_all("li")]
+    assert codes == [f["code"] for f in seed_result["findings"]]
+    assert dom.find("div", "computed").find("div", "value").text == "94.09"
+    assert dom.find("div", "reported").find("div", "value").text == "97.00"
+
+
+def test_engine_result_markdown(seed_result: dict[str, Any]) -> None:
+    md = render(seed_result, "md")
+    assert "| 总分 | **94.09** | 97.00 | -2.91 ≠ |\n" in md
+    assert "| 等级 | **优** | 优 | 一致 |\n" in md
+    row = next(line for line in md.splitlines() if "“两新”党建服务覆盖党员人数 | ≥3500.00(人)" in line)
+    assert row.startswith("| 9 | 产出指标 | 数量指标 | “两新”党建服务覆盖党员人数 | ≥3500.00(人) | 3125")
+    assert "| 3125 | 1.00 | 0.00 | **0.89** ≠ | 两新党员人数未达到3500人 | 错误 score-mismatch |" in row
+    assert len(re.findall(r"(?<!\\)\|", row)) == 12

@@ -15,14 +15,24 @@ from htmldom import parse
 from perfeval_rules._yaml import load_file
 from perfeval_rules.report import render
 
-DATA = Path(__file__).parent / "data" / "report"
+ROOT = Path(__file__).parent.parent
+DATA = ROOT / "tests" / "data" / "report"
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def sample_page(tmp_path: Path) -> tuple[dict[str, Any], Path]:
-    result = load_file(DATA / "sample_result.json").data
+def engine_result() -> dict[str, Any]:
+    """The seed example evaluated under cn-mof-2020 by the engine."""
+    from perfeval_rules import evaluate, load_ruleset
+    from perfeval_rules.forms import load_form
+
+    form = load_form(ROOT / "examples" / "xinhong-community-party-building.tsv")
+    return evaluate(load_ruleset("cn-mof-2020"), form).to_dict()
+
+
+@pytest.fixture(params=["fixture", "engine"])
+def sample_page(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[dict[str, Any], Path]:
+    result = load_file(DATA / "sample_result.json").data if request.param == "fixture" else engine_result()
     page = tmp_path / "report.html"
     page.write_text(render(result, "html"), encoding="utf-8")
     return result, page
@@ -32,7 +42,7 @@ def test_browser_dom_holds_the_report(chromium: Chromium, sample_page: tuple[dic
     result, page = sample_page
     dom = parse(chromium.dump_dom(page))
     assert dom.find("h1").text == "社区党建专项"
-    assert dom.find("div", "computed").find("div", "value").text == "39.09"
+    assert dom.find("div", "computed").find("div", "value").text == f"{result['total']:.2f}"
     codes = [li.find("code").text for li in dom.by_id("findings").find_all("li")]
     assert codes == [f["code"] for f in result["findings"]]
     assert len(dom.find("table", "indicators").find("tbody").find_all("tr")) == len(result["indicators"])
