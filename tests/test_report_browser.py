@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from collections import Counter
@@ -105,3 +106,13 @@ def decode_png(data: bytes) -> tuple[int, int, list[list[tuple[int, int, int]]]]
         rows.append([(line[i], line[i + 1], line[i + 2]) for i in range(0, stride, bpp)])
         prev = line
     return width, height, rows
+
+
+def test_browser_prints_on_a4_landscape(chromium: Chromium, sample_page: tuple[dict[str, Any], Path]) -> None:
+    _, page = sample_page
+    pdf = page.with_suffix(".pdf")
+    chromium.run("--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.resolve().as_uri())
+    boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf.read_bytes())
+    assert boxes, "no pages in the PDF"
+    for width, height in boxes:  # A4 landscape is 842 x 595 points
+        assert (round(float(width)), round(float(height))) == (842, 595)
