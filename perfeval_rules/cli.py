@@ -391,14 +391,10 @@ def _load_form(path: str, ruleset: Any) -> Any:
 
 
 def _render(result: dict[str, Any], fmt: str) -> str:
-    import importlib
+    """The HTML or Markdown report of one result; Jinja2 loads only now, so other commands start fast."""
+    from .report import render
 
-    try:
-        report = importlib.import_module("perfeval_rules.report")
-    except ImportError:
-        raise UsageError(f"--format {fmt} needs the report module, which is not installed; use --format json") from None
-    text: str = report.render(result, fmt)
-    return text
+    return render(result, fmt)
 
 
 @cli.command()

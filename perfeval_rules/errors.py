@@ -110,6 +110,12 @@ class UsageError(PerfevalError):
     code = "E006"
 
 
+class TemplateError(PerfevalError):
+    """A report template is broken, refers to an unknown name, or tried something the sandbox forbids."""
+
+    code = "E008"
+
+
 class ErrorList(PerfevalError):
     """Several errors found in one pass, reported together, best first."""
 

@@ -1,0 +1,67 @@
+"""Reports of one evaluation: HTML and Markdown rendered with sandboxed Jinja2 templates, or JSON.
+
+A template gets exactly the result dict (`Evaluation.to_dict()`, see the JSON contract) as its
+context. Jinja2 is imported only when an HTML or Markdown report is rendered, so the CLI starts fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from .. import _json
+from ..errors import UsageError, did_you_mean
+
+__all__ = ["FORMATS", "RENDERERS", "SUFFIXES", "HasToDict", "render"]
+
+
+@runtime_checkable
+class HasToDict(Protocol):
+    """Anything that turns into the result dict, such as the engine's `Evaluation`."""
+
+    def to_dict(self) -> Mapping[str, Any]:
+        """The result dict of the JSON contract."""
+        ...
+
+
+def _html(result: Mapping[str, Any], template: Path | None) -> str:
+    from ._render import render_template
+
+    return render_template(result, "html", template)
+
+
+def _md(result: Mapping[str, Any], template: Path | None) -> str:
+    from ._render import render_template
+
+    return render_template(result, "md", template)
+
+
+def _json_report(result: Mapping[str, Any], template: Path | None) -> str:
+    if template is not None:
+        raise UsageError("a template applies to html and md reports, not to json")
+    return _json.dumps(result)
+
+
+RENDERERS: dict[str, Callable[[Mapping[str, Any], Path | None], str]] = {
+    "html": _html,
+    "md": _md,
+    "json": _json_report,
+}
+"""Report format name -> renderer(result dict, template or None)."""
+
+FORMATS: tuple[str, ...] = tuple(RENDERERS)
+"""The report formats, for the CLI's --format choice."""
+
+SUFFIXES: dict[str, str] = {"html": ".html", "md": ".md", "json": ".json"}
+"""The file suffix of each format, for naming output files."""
+
+
+def render(result: Mapping[str, Any] | HasToDict, fmt: str, *, template: Path | None = None) -> str:
+    """The report of one evaluation in `fmt` (html, md or json); `template` replaces the bundled one."""
+    renderer = RENDERERS.get(fmt)
+    if renderer is None:
+        known = ", ".join(FORMATS)
+        raise UsageError(f"unknown report format {fmt!r}{did_you_mean(fmt, FORMATS)}; choose one of {known}")
+    data = result.to_dict() if isinstance(result, HasToDict) else result
+    return renderer(data, template)

@@ -1,0 +1,139 @@
+"""Jinja2 rendering of a result dict in a sandbox; the only report module that imports jinja2."""
+
+from __future__ import annotations
+
+import os
+import re
+import traceback
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from ..errors import InputError, Location, TemplateError
+from ..resources import templates_dir
+from . import _format
+
+BUNDLED = {"html": "report.html.j2", "md": "report.md.j2"}
+
+_QUOTED = re.compile(r"'([^']+)'|\"([^\"]+)\"")
+
+
+def render_template(result: Mapping[str, Any], fmt: str, template: Path | None) -> str:
+    """Render `result` (the whole template context) with the bundled template for `fmt`, or `template`."""
+    if template is None:
+        env = _environment(fmt, None)
+        name = BUNDLED[fmt]
+    else:
+        if not template.is_file():
+            raise InputError("template file not found", Location(file=str(template)))
+        env = _environment(fmt, str(template.parent))
+        name = template.name
+    try:
+        return env.get_template(name).render(dict(result))
+    except jinja2.TemplateSyntaxError as exc:
+        where = Location(file=exc.filename or exc.name, line=exc.lineno, source_line=_line(exc.filename, exc.lineno))
+        raise TemplateError(f"template syntax error: {exc.message}", where) from None
+    except (
+        jinja2.TemplateError,
+        TypeError,
+        ValueError,
+        ArithmeticError,
+        LookupError,
+        AttributeError,
+        RecursionError,
+    ) as exc:
+        raise _template_error(exc, env) from None
+
+
+def _template_error(exc: Exception, env: SandboxedEnvironment) -> TemplateError:
+    """A located TemplateError for something that went wrong while a template was loaded or rendered."""
+    if isinstance(exc, jinja2.TemplateNotFound):
+        message = f"template {exc.name!r} not found"
+    elif isinstance(exc, jinja2.exceptions.SecurityError):
+        message = f"template tried something the sandbox forbids: {exc}"
+    elif isinstance(exc, jinja2.UndefinedError):
+        message = f"undefined in template: {exc}"
+    else:
+        message = f"template failed: {type(exc).__name__}: {exc}"
+    return TemplateError(message, _where(exc, message, env))
+
+
+@lru_cache(maxsize=16)
+def _environment(fmt: str, user_dir: str | None) -> SandboxedEnvironment:
+    """One sandboxed environment per format (and user template folder), so compiled templates are reused."""
+    paths = [user_dir] if user_dir is not None else []
+    paths.append(str(templates_dir()))
+    html = fmt == "html"
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(paths),
+        autoescape=html,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=_finalize_html if html else _finalize_md,
+        auto_reload=user_dir is not None,  # a user may edit their template between renders
+    )
+    env.filters.update(
+        num=_format.num,
+        pct=_format.pct,
+        scale=_format.scale,
+        runs=_format.runs,
+        md=_format.md_escape,
+    )
+    return env
+
+
+def _finalize_html(value: Any) -> Any:
+    """Null shows as a dash and a Decimal with its exact digits; autoescape does the rest."""
+    if value is None:
+        return _format.ABSENT
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
+
+
+def _finalize_md(value: Any) -> Any:
+    """Markdown has no autoescape: every printed value is escaped here, so a template cannot forget it."""
+    if value is None:
+        return _format.ABSENT
+    if isinstance(value, Decimal):
+        value = format(value, "f")
+    return _format.md_escape(value)
+
+
+def _where(exc: BaseException, message: str, env: SandboxedEnvironment) -> Location | None:
+    """The template line that failed, from the traceback Jinja2 rewrites to point into templates."""
+    loader = env.loader
+    roots = tuple(os.path.normpath(p) + os.sep for p in getattr(loader, "searchpath", ()))
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.startswith(roots) and frame.lineno is not None:
+            source = _line(frame.filename, frame.lineno)
+            return Location(file=frame.filename, line=frame.lineno, column=_column(message, source), source_line=source)
+    return None
+
+
+def _line(filename: str | None, lineno: int | None) -> str | None:
+    if filename is None or lineno is None:
+        return None
+    try:
+        lines = Path(filename).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return lines[lineno - 1] if 0 < lineno <= len(lines) else None
+
+
+def _column(message: str, source: str | None) -> int | None:
+    """1-based column of the first name quoted in the message that occurs on the line, to place the caret."""
+    if source is None:
+        return None
+    for match in _QUOTED.finditer(message):
+        found = source.find(match.group(1) or match.group(2))
+        if found >= 0:
+            return found + 1
+    return None
