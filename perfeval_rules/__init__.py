@@ -9,9 +9,22 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from .engine import Evaluation, Finding, IndicatorResult, evaluate
+    from .forms import Form, load_form
+    from .report import render
     from .ruleset import RuleSet, load_ruleset
 
-__all__ = ["Evaluation", "Finding", "IndicatorResult", "RuleSet", "__version__", "evaluate", "load_ruleset"]
+__all__ = [
+    "Evaluation",
+    "Finding",
+    "Form",
+    "IndicatorResult",
+    "RuleSet",
+    "__version__",
+    "evaluate",
+    "load_form",
+    "load_ruleset",
+    "render",
+]
 
 # The public names are imported on first use, so `import perfeval_rules` (and the CLI's --help) stays
 # light: the parsers (lark) and the schema validator (jsonschema) load only when a rule set does.
@@ -20,6 +33,9 @@ _LAZY = {
     "Finding": ".engine",
     "IndicatorResult": ".engine",
     "evaluate": ".engine",
+    "Form": ".forms",
+    "load_form": ".forms",
+    "render": ".report",
     "RuleSet": ".ruleset",
     "load_ruleset": ".ruleset",
 }

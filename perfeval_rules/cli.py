@@ -7,7 +7,6 @@ batch failed; 2 bad usage or invalid input (the message names file, line and col
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import click
 
 from . import __version__, _json, _yaml
+from ._io import write_atomically
 from .errors import Location, PerfevalError, UsageError
 from .notation import Notation, Unparsed, Vocabulary, default_vocabulary, normalize, parse
 
@@ -75,18 +75,6 @@ def import_(source: str, output: str | None, sheet: str | None) -> None:
         click.echo(text, nl=False)
     else:
         write_atomically(Path(output), text)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write text to a temporary file beside `path`, then rename it over `path`."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _validate_form(path: str) -> bool:

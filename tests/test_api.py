@@ -13,11 +13,14 @@ def test_public_names() -> None:
     assert perfeval_rules.__all__ == [
         "Evaluation",
         "Finding",
+        "Form",
         "IndicatorResult",
         "RuleSet",
         "__version__",
         "evaluate",
+        "load_form",
         "load_ruleset",
+        "render",
     ]
     for name in perfeval_rules.__all__:
         assert getattr(perfeval_rules, name) is not None
