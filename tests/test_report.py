@@ -5,7 +5,6 @@ Set PERFEVAL_UPDATE_GOLDENS=1 to rewrite the golden files instead of comparing w
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
