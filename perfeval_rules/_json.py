@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import Any
+
+# json.dumps(text, ensure_ascii=False) without its per-call set-up: the C escaper when available.
+_string = encode_basestring
 
 
 def number(value: Decimal) -> str:
@@ -24,7 +29,17 @@ def dumps(obj: Any, indent: int | None = 2) -> str:
 
 
 def _write(obj: Any, out: list[str], indent: int | None, level: int) -> None:
-    if obj is None or isinstance(obj, bool | str):
+    # Exact types first (most of a result is str, Decimal, None, dict and list), then the general rules.
+    kind = type(obj)
+    if kind is str:
+        out.append(_string(obj))
+    elif obj is None:
+        out.append("null")
+    elif kind is bool:
+        out.append("true" if obj else "false")
+    elif kind is Decimal:
+        out.append(number(obj))
+    elif isinstance(obj, bool | str):
         out.append(json.dumps(obj, ensure_ascii=False))
     elif isinstance(obj, Decimal):
         out.append(number(obj))
@@ -33,35 +48,41 @@ def _write(obj: Any, out: list[str], indent: int | None, level: int) -> None:
     elif isinstance(obj, float):
         raise TypeError(f"binary float {obj!r} in output; use Decimal")
     elif isinstance(obj, Mapping):
-        items = list(obj.items())
-        if not items:
+        if not obj:
             out.append("{}")
             return
+        inner, outer = _separators(indent, level)
         out.append("{")
-        for i, (key, value) in enumerate(items):
-            out.append("," if i else "")
-            _newline(out, indent, level + 1)
-            out.append(json.dumps(str(key), ensure_ascii=False) + ": ")
+        first = True
+        for key, value in obj.items():
+            out.append(inner[first])
+            first = False
+            out.append(_string(str(key)))
+            out.append(": ")
             _write(value, out, indent, level + 1)
-        _newline(out, indent, level)
+        out.append(outer)
         out.append("}")
     elif isinstance(obj, Sequence):
         if not obj:
             out.append("[]")
             return
+        inner, outer = _separators(indent, level)
         out.append("[")
-        for i, value in enumerate(obj):
-            out.append("," if i else "")
-            _newline(out, indent, level + 1)
+        first = True
+        for value in obj:
+            out.append(inner[first])
+            first = False
             _write(value, out, indent, level + 1)
-        _newline(out, indent, level)
+        out.append(outer)
         out.append("]")
     else:
         raise TypeError(f"cannot serialise {type(obj).__name__}")
 
 
-def _newline(out: list[str], indent: int | None, level: int) -> None:
-    if indent is not None:
-        out.append("\n" + " " * (indent * level))
-    elif out and out[-1] == ",":
-        out.append(" ")
+@functools.cache
+def _separators(indent: int | None, level: int) -> tuple[dict[bool, str], str]:
+    """What goes before an item (first item: True) and before the closing bracket, at this depth."""
+    if indent is None:
+        return {True: "", False: ", "}, ""
+    pad = "\n" + " " * (indent * (level + 1))
+    return {True: pad, False: "," + pad}, "\n" + " " * (indent * level)

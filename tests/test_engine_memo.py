@@ -83,3 +83,20 @@ def test_a_rule_reading_the_name_keys_its_memo_by_the_name(tmp_path: Path) -> No
         ("named", "指标 甲", 1),
         ("named", "指标 甲", 3),
     ]
+
+
+def test_fast_constructors_make_what_the_dataclasses_make() -> None:
+    from perfeval_rules.engine.model import IndicatorResult, finding, indicator_result
+
+    names = [f.name for f in dataclasses.fields(IndicatorResult)]
+    values = [f"v{n}" for n in range(len(names))]
+    made = indicator_result(*values)  # type: ignore[arg-type]
+    assert made == IndicatorResult(*values)  # type: ignore[arg-type]
+    assert list(vars(made)) == names
+    assert finding("c", "info", "m", "i", 3, "E7") == scoring.Finding("c", "info", "m", "i", 3, "E7")
+    try:
+        made.score = Decimal(1)  # type: ignore[misc]
+    except dataclasses.FrozenInstanceError:
+        pass
+    else:
+        raise AssertionError("an IndicatorResult must stay frozen")

@@ -18,8 +18,9 @@ same result a fresh computation would.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from .. import __version__, _json
@@ -41,7 +42,17 @@ from ..notation.values import (
 from ..ruleset._compile import scaled
 from ..ruleset.model import ROUNDING_MODES, Check, RuleSet
 from ..ruleset.variables import SCOPES
-from .model import SEVERITIES, BudgetResult, Evaluation, Finding, IndicatorResult, Subtotal, TraceStep
+from .model import (
+    SEVERITIES,
+    BudgetResult,
+    Evaluation,
+    Finding,
+    IndicatorResult,
+    Subtotal,
+    TraceStep,
+    finding,
+    indicator_result,
+)
 
 Env = dict[str, Any]
 Trace = list[TraceStep] | None  # None: tracing is off and no trace text is built
@@ -67,14 +78,30 @@ def evaluate(ruleset: RuleSet, form: Form, *, trace: bool = True) -> Evaluation:
     plan = _plan(ruleset)
     budget = _budget(plan, form, trace)
     indicator = plan.indicator
-    indicators = tuple(indicator(n, ind, trace) for n, ind in enumerate(form.indicators, start=1))
-    by1, by2 = _subtotals(indicators)
-    total = plan.round((budget.score or _ZERO) + sum((i.score or _ZERO for i in indicators), _ZERO))
+    indicators = tuple([indicator(n, ind, trace) for n, ind in enumerate(form.indicators, start=1)])
+    sums = _Sums(indicators)
+    total = plan.round((budget.score or _ZERO) + sums.scores)
     grade = ruleset.grade_of(total)
-    form_findings = _form_checks(plan, form, budget, indicators, total, grade)
-    everything = [*form_findings, *budget.findings, *(f for i in indicators for f in i.findings)]
-    everything.sort(key=lambda f: (_ORDER[f.severity], -1 if f.index is None else f.index))
-    return Evaluation(form, ruleset, __version__, budget, indicators, by1, by2, total, grade, tuple(everything))
+    everything = _form_checks(plan, form, budget, sums, total, grade)
+    everything += budget.findings
+    everything += sums.findings
+    everything.sort(key=_finding_order)
+    return Evaluation(
+        form,
+        ruleset,
+        __version__,
+        budget,
+        indicators,
+        sums.by_level1(),
+        sums.by_level2(),
+        total,
+        grade,
+        tuple(everything),
+    )
+
+
+def _finding_order(f: Finding) -> tuple[int, int]:
+    return _ORDER[f.severity], -1 if f.index is None else f.index
 
 
 # --- values and expressions -------------------------------------------------------------------------
@@ -181,6 +208,10 @@ def _reads(ruleset: RuleSet, checks: tuple[Check, ...]) -> set[str]:
     return names
 
 
+def _nothing(_: Any) -> None:
+    return None
+
+
 class _Pair:
     """What a target/actual pair means, whatever the row: parsed values, kind and the engine's facts."""
 
@@ -259,7 +290,8 @@ class _Plan:
         self.pairs: dict[tuple[str, str], _Pair] = {}
         self.rows: tuple[dict[tuple[Any, ...], _Row], dict[tuple[Any, ...], _Row]] = ({}, {})
         reads = _reads(ruleset, self.indicator_checks)
-        self.row_fields = tuple(f for f in _ROW_FIELDS if f in reads)
+        fields = [f for f in _ROW_FIELDS if f in reads]
+        self.row_key: Callable[[Indicator], Any] = attrgetter(*fields) if fields else _nothing
         self.reads_has_reason = "has_reason" in reads
 
     def round(self, value: Decimal) -> Decimal:
@@ -312,15 +344,14 @@ class _Plan:
         """The result of one indicator row."""
         weight, reported = ind.weight, ind.reported_score
         # Decimals by their text: 2 and 2.00 are equal but print differently, so they must not share an entry.
-        key: tuple[Any, ...] = (
+        key = (
             ind.target_text,
             ind.actual_text,
             None if weight is None else str(weight),
             None if reported is None else str(reported),
-            *(getattr(ind, f) for f in self.row_fields),
+            self.row_key(ind),
+            bool(ind.reason.strip()) if self.reads_has_reason else None,
         )
-        if self.reads_has_reason:
-            key += (bool(ind.reason.strip()),)
         memo = self.rows[trace]
         row = memo.get(key)
         if row is None:
@@ -329,11 +360,12 @@ class _Plan:
                 memo.clear()
             memo[key] = row
         source = None
-        if ind.provenance is not None:
-            source = ind.provenance.cell or (f"row {ind.provenance.row}" if ind.provenance.row is not None else None)
+        provenance = ind.provenance
+        if provenance is not None:
+            source = provenance.cell or (f"row {provenance.row}" if provenance.row is not None else None)
         name = ind.name
-        findings = tuple(Finding(c, s, m, name, index, source) for c, s, m in row.findings) if row.findings else ()
-        return IndicatorResult(
+        findings = tuple([finding(c, s, m, name, index, source) for c, s, m in row.findings]) if row.findings else ()
+        return indicator_result(
             index,
             ind.level1,
             ind.level2,
@@ -647,28 +679,52 @@ def _budget(plan: _Plan, form: Form, tracing: bool) -> BudgetResult:
 # --- form -------------------------------------------------------------------------------------------
 
 
-def _subtotals(
-    indicators: tuple[IndicatorResult, ...],
-) -> tuple[tuple[tuple[str, Subtotal], ...], tuple[tuple[str, Subtotal], ...]]:
-    by1: dict[str, list[IndicatorResult]] = {}
-    by2: dict[str, list[IndicatorResult]] = {}
-    for i in indicators:
-        by1.setdefault(i.level1, []).append(i)
-        by2.setdefault(i.level2, []).append(i)
+class _Sums:
+    """One pass over the results: the total of the scores, subtotals per 一级 and 二级, sums the form checks read.
 
-    def subtotal(members: list[IndicatorResult], level1: str | None) -> Subtotal:
-        reported = [i.reported_score for i in members if i.reported_score is not None]
-        return Subtotal(
-            level1,
-            sum((i.weight or _ZERO for i in members), _ZERO),
-            sum((i.score or _ZERO for i in members), _ZERO),
-            sum(reported, _ZERO) if reported else None,
-        )
+    Every sum adds in row order starting from Decimal(0), exactly as `sum(..., Decimal(0))` would.
+    """
 
-    return (
-        tuple((name, subtotal(members, None)) for name, members in by1.items()),
-        tuple((name, subtotal(members, members[0].level1)) for name, members in by2.items()),
-    )
+    def __init__(self, indicators: tuple[IndicatorResult, ...]) -> None:
+        self.scores = _ZERO
+        self.weights = _ZERO  # of the rows that have a weight
+        self.reported = _ZERO
+        self.findings: list[Finding] = []
+        # name -> [level1 of its first row (None for 一级 itself), weight, score, reported or None]
+        self.level1: dict[str, list[Any]] = {}
+        self.level2: dict[str, list[Any]] = {}
+        level1, level2 = self.level1, self.level2
+        for i in indicators:
+            weight, score, reported = i.weight, i.score, i.reported_score
+            weight0 = weight or _ZERO
+            score0 = score or _ZERO
+            self.scores += score0
+            if weight is not None:
+                self.weights += weight
+            if i.findings:
+                self.findings += i.findings
+            one = level1.get(i.level1)
+            if one is None:
+                one = level1[i.level1] = [None, _ZERO, _ZERO, None]
+            two = level2.get(i.level2)
+            if two is None:
+                two = level2[i.level2] = [i.level1, _ZERO, _ZERO, None]
+            one[1] += weight0
+            one[2] += score0
+            two[1] += weight0
+            two[2] += score0
+            if reported is not None:
+                self.reported += reported
+                one[3] = (_ZERO if one[3] is None else one[3]) + reported
+                two[3] = (_ZERO if two[3] is None else two[3]) + reported
+
+    def by_level1(self) -> tuple[tuple[str, Subtotal], ...]:
+        """Subtotals per 一级, in the order the categories first appear."""
+        return tuple((name, Subtotal(level1, w, s, r)) for name, (level1, w, s, r) in self.level1.items())
+
+    def by_level2(self) -> tuple[tuple[str, Subtotal], ...]:
+        """Subtotals per 二级 with the 一级 of their first row, in the order they first appear."""
+        return tuple((name, Subtotal(l1, w, s, r)) for name, (l1, w, s, r) in self.level2.items())
 
 
 _COLUMNS = (("initial_budget", "年初预算数"), ("budget", "全年预算数"), ("executed", "全年执行数"))
@@ -691,23 +747,17 @@ def _funds_gap(form: Form) -> tuple[Decimal, str]:
 
 
 def _form_checks(
-    plan: _Plan,
-    form: Form,
-    budget: BudgetResult,
-    indicators: tuple[IndicatorResult, ...],
-    total: Decimal,
-    grade: str | None,
+    plan: _Plan, form: Form, budget: BudgetResult, sums: _Sums, total: Decimal, grade: str | None
 ) -> list[Finding]:
     ruleset = plan.ruleset
-    reported = [i.reported_score for i in indicators if i.reported_score is not None]
-    weights = sum((i.weight for i in indicators if i.weight is not None), Decimal(0))
+    weights = sums.weights
     gap, column = _funds_gap(form)
     reported_total_grade = ruleset.grade_of(form.reported_total) if form.reported_total is not None else None
     env: Env = {
         "total": total,
         "reported_total": form.reported_total,
         "has_reported_total": form.reported_total is not None,
-        "reported_sum": (budget.reported_score or Decimal(0)) + sum(reported, Decimal(0)),
+        "reported_sum": (budget.reported_score or Decimal(0)) + sums.reported,
         "grade": grade or "",
         "reported_grade": form.reported_grade or "",
         "has_reported_grade": bool(form.reported_grade),
