@@ -32,10 +32,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import floor
 import generate
@@ -45,6 +43,8 @@ from perfeval_rules.engine import scoring
 from perfeval_rules.forms.model import Form
 from perfeval_rules.notation import parser as notation_parser
 
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 CENT = Decimal("0.01")
 
 # --- (a) perfeval --------------------------------------------------------------------------------
