@@ -103,6 +103,12 @@ def level1_of(level2: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=64)
+def _level2_names(keywords: tuple[tuple[str, tuple[str, ...]], ...]) -> frozenset[str]:
+    return frozenset(k for k, _ in keywords)
+
+
+@lru_cache(maxsize=8192)  # a table asks about the same cells many times (aligning, totals, weights)
 def number(text: str) -> Decimal | None:
     """A cell's number (thousands separators and full-width digits allowed), or None when it is not one."""
     folded = nfkc(text)
@@ -427,10 +433,10 @@ class _Importer:
         return points + (1 if name and number(name) is None else 0)
 
     def known_labels(self) -> frozenset[str]:
-        return frozenset(LEVEL1) | {k for k, _ in self.keywords}
+        return frozenset(LEVEL1) | _level2_names(self.keywords)
 
     def is_level2(self, label: str) -> bool:
-        return label in {k for k, _ in self.keywords} or (label.endswith("指标") and level1_of(label) is not None)
+        return label in _level2_names(self.keywords) or (label.endswith("指标") and level1_of(label) is not None)
 
     def is_known(self, label: str) -> bool:
         return label in LEVEL1 or self.is_level2(label)
@@ -624,10 +630,12 @@ def import_grid(
     level2_keywords: Mapping[str, Sequence[str]] | None = None,
 ) -> Form:
     """Read one table into a Form; every repair is an import note, every unreadable cell a FormError."""
-    default_placeholders, default_keywords = default_vocabulary()
-    words = placeholders if placeholders is not None else default_placeholders
+    # The default vocabulary is read only when a caller leaves something to it (a rule set gives both).
+    words = placeholders if placeholders is not None else default_vocabulary()[0]
     keywords = (
-        tuple((k, tuple(v)) for k, v in level2_keywords.items()) if level2_keywords is not None else default_keywords
+        tuple((k, tuple(v)) for k, v in level2_keywords.items())
+        if level2_keywords is not None
+        else default_vocabulary()[1]
     )
     folded = frozenset([*words, *(nfkc(w) for w in words), ""])
     return _Importer(grid, folded, keywords).run()
