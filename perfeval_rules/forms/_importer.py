@@ -108,13 +108,19 @@ def _level2_names(keywords: tuple[tuple[str, tuple[str, ...]], ...]) -> frozense
     return frozenset(k for k, _ in keywords)
 
 
-@lru_cache(maxsize=8192)  # a table asks about the same cells many times (aligning, totals, weights)
 def number(text: str) -> Decimal | None:
     """A cell's number (thousands separators and full-width digits allowed), or None when it is not one."""
+    digits = _digits(text)
+    # A new Decimal each time: a shared object would show as a YAML alias where the form is written out.
+    return None if digits is None else Decimal(digits)
+
+
+@lru_cache(maxsize=8192)  # a table asks about the same cells many times (aligning, totals, weights)
+def _digits(text: str) -> str | None:
     folded = nfkc(text)
     if not _NUMBER.fullmatch(folded):
         return None
-    return Decimal(folded.replace(",", ""))
+    return folded.replace(",", "")
 
 
 @dataclass
