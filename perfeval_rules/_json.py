@@ -59,7 +59,11 @@ def _write(obj: Any, out: list[str], indent: int | None, level: int) -> None:
             first = False
             out.append(_string(str(key)))
             out.append(": ")
-            _write(value, out, indent, level + 1)
+            scalar = _scalar(value)
+            if scalar is None:
+                _write(value, out, indent, level + 1)
+            else:
+                out.append(scalar)
         out.append(outer)
         out.append("}")
     elif isinstance(obj, Sequence):
@@ -72,11 +76,29 @@ def _write(obj: Any, out: list[str], indent: int | None, level: int) -> None:
         for value in obj:
             out.append(inner[first])
             first = False
-            _write(value, out, indent, level + 1)
+            scalar = _scalar(value)
+            if scalar is None:
+                _write(value, out, indent, level + 1)
+            else:
+                out.append(scalar)
         out.append(outer)
         out.append("]")
     else:
         raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
+def _scalar(value: Any) -> str | None:
+    """The text of a str, None, bool or Decimal value (the common leaves); None for anything else."""
+    kind = type(value)
+    if kind is str:
+        return _string(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is Decimal:
+        return number(value)
+    return None
 
 
 @functools.cache
