@@ -686,37 +686,38 @@ class _Sums:
     """
 
     def __init__(self, indicators: tuple[IndicatorResult, ...]) -> None:
-        self.scores = _ZERO
-        self.weights = _ZERO  # of the rows that have a weight
-        self.reported = _ZERO
-        self.findings: list[Finding] = []
+        # `x or Decimal(0)` adds nothing to a sum that starts at Decimal(0) (its exponent is already <= 0),
+        # so a missing or zero weight or score is skipped rather than added.
+        scores = weights = reported_sum = _ZERO
+        findings: list[Finding] = []
         # name -> [level1 of its first row (None for 一级 itself), weight, score, reported or None]
-        self.level1: dict[str, list[Any]] = {}
-        self.level2: dict[str, list[Any]] = {}
-        level1, level2 = self.level1, self.level2
+        level1: dict[str, list[Any]] = {}
+        level2: dict[str, list[Any]] = {}
         for i in indicators:
             weight, score, reported = i.weight, i.score, i.reported_score
-            weight0 = weight or _ZERO
-            score0 = score or _ZERO
-            self.scores += score0
-            if weight is not None:
-                self.weights += weight
-            if i.findings:
-                self.findings += i.findings
             one = level1.get(i.level1)
             if one is None:
                 one = level1[i.level1] = [None, _ZERO, _ZERO, None]
             two = level2.get(i.level2)
             if two is None:
                 two = level2[i.level2] = [i.level1, _ZERO, _ZERO, None]
-            one[1] += weight0
-            one[2] += score0
-            two[1] += weight0
-            two[2] += score0
+            if weight is not None:
+                weights += weight
+                if weight:
+                    one[1] += weight
+                    two[1] += weight
+            if score:
+                scores += score
+                one[2] += score
+                two[2] += score
             if reported is not None:
-                self.reported += reported
+                reported_sum += reported
                 one[3] = (_ZERO if one[3] is None else one[3]) + reported
                 two[3] = (_ZERO if two[3] is None else two[3]) + reported
+            if i.findings:
+                findings += i.findings
+        self.scores, self.weights, self.reported = scores, weights, reported_sum  # weights: rows that have one
+        self.findings, self.level1, self.level2 = findings, level1, level2
 
     def by_level1(self) -> tuple[tuple[str, Subtotal], ...]:
         """Subtotals per 一级, in the order the categories first appear."""
