@@ -17,10 +17,11 @@ same result a fresh computation would.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from .. import __version__, _json
@@ -66,7 +67,10 @@ _ORDER = {s: n for n, s in enumerate(SEVERITIES)}
 _ZERO = Decimal(0)
 # Indicator variables that come from the row itself rather than from its target/actual pair or the rule set.
 _ROW_FIELDS = ("level1", "level2", "name", "reason")
-_MEMO_MAX = 20_000
+_MEMO_MAX = 20_000  # parsed texts and target/actual pairs: small entries
+# Row outcomes: without traces a few hundred bytes each, with traces a few KiB, so that memory stays
+# flat on long batches (about 16 MiB at most either way).
+_ROWS_MAX = {False: 32_768, True: 4_096}
 _PLANS_MAX = 16
 
 
@@ -139,18 +143,22 @@ def _message(template: str, env: Env, scope: str) -> str:
     return _PLACEHOLDER.sub(lambda m: fmt(env.get(names[m.group(1)])) if m.group(1) in names else m.group(0), template)
 
 
-def _check_findings(checks: tuple[Check, ...], scope: str, env: Env, trace: Trace) -> list[Found]:
+Condition = Callable[[Env], Any]
+Prepared = tuple[Check, Condition | None, Condition]  # a check with its `when` and `assert` ready to run
+
+
+def _check_findings(checks: tuple[Prepared, ...], scope: str, env: Env, trace: Trace) -> list[Found]:
     """Findings of the checks (all of one scope) on `env`; a failed check also adds a trace step."""
     out: list[Found] = []
-    for check in checks:
-        if check.when is not None:
-            applies = _run(check.when, env)
+    for check, when, assertion in checks:
+        if when is not None:
+            applies = when(env)
             if applies is not True:
                 if _is_undefined(applies):
                     message = f"检查 {check.id} 的条件无法计算：{_reason(applies)}"
                     out.append(("expression-undefined", "warning", message))
                 continue
-        ok = _run(check.assertion, env)
+        ok = assertion(env)
         if ok is True:
             continue
         if _is_undefined(ok):
@@ -161,6 +169,43 @@ def _check_findings(checks: tuple[Check, ...], scope: str, env: Env, trace: Trac
             if trace is not None:
                 trace.append(TraceStep("check", f"{check.id} ({check.severity}): {message}"))
     return out
+
+
+def _runner(expression: Any) -> Condition:
+    """Run `expression` on an environment, as `_run` does."""
+    return functools.partial(_run, expression)
+
+
+class _Remembered:
+    """A true/false expression remembered by the values of the variables it reads.
+
+    An expression is a pure function of those values, and a comparison or an `and` gives the same
+    true or false for equal numbers whatever their digits, so a true or false result is kept and
+    reused; an undefined result (its reason may quote a value as written) is computed every time.
+    """
+
+    __slots__ = ("expression", "key", "memo")
+
+    def __init__(self, expression: Any) -> None:
+        self.expression = expression
+        names = sorted(expression.names)
+        self.key: Callable[[Env], Any] = itemgetter(*names) if names else _nothing
+        self.memo: dict[Any, bool] = {}
+
+    def __call__(self, env: Env) -> Any:
+        try:
+            key = self.key(env)
+            hit = self.memo.get(key)
+        except (KeyError, TypeError):  # a name the environment lacks; an unhashable (signalling NaN) value
+            return _run(self.expression, env)
+        if hit is None:
+            value = _run(self.expression, env)
+            if type(value) is not bool:
+                return value
+            if len(self.memo) >= _MEMO_MAX:
+                self.memo.clear()
+            self.memo[key] = hit = value
+        return hit
 
 
 def describe(value: Notation) -> str:
@@ -280,16 +325,28 @@ class _Plan:
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
-        self.indicator_checks = tuple(c for c in ruleset.checks if c.scope == "indicator")
-        self.budget_checks = tuple(c for c in ruleset.checks if c.scope == "budget")
-        self.form_checks = tuple(c for c in ruleset.checks if c.scope == "form")
+        checks = {
+            scope: tuple(c for c in ruleset.checks if c.scope == scope) for scope in ("indicator", "budget", "form")
+        }
+        # Indicator conditions repeat across rows and are remembered; budget and form ones run every time.
+        self.indicator_checks = tuple(
+            (c, None if c.when is None else _Remembered(c.when), _Remembered(c.assertion)) for c in checks["indicator"]
+        )
+        self.budget_checks = tuple(
+            (c, None if c.when is None else _runner(c.when), _runner(c.assertion)) for c in checks["budget"]
+        )
+        self.form_checks = tuple(
+            (c, None if c.when is None else _runner(c.when), _runner(c.assertion)) for c in checks["form"]
+        )
+        self.direction = tuple((rule, _Remembered(rule.when)) for rule in ruleset.direction)
+        self.policies = tuple((policy, _Remembered(policy.when)) for policy in ruleset.policies)
         self.quantum = ruleset.rounding.quantum
         self.mode = ROUNDING_MODES[ruleset.rounding.mode]
         self.rate_tolerance = ruleset.rate_tolerance / 100
         self.parsed: dict[tuple[str, str], Notation] = {}
         self.pairs: dict[tuple[str, str], _Pair] = {}
         self.rows: tuple[dict[tuple[Any, ...], _Row], dict[tuple[Any, ...], _Row]] = ({}, {})
-        reads = _reads(ruleset, self.indicator_checks)
+        reads = _reads(ruleset, checks["indicator"])
         fields = [f for f in _ROW_FIELDS if f in reads]
         self.row_key: Callable[[Indicator], Any] = attrgetter(*fields) if fields else _nothing
         self.reads_has_reason = "has_reason" in reads
@@ -356,7 +413,7 @@ class _Plan:
         row = memo.get(key)
         if row is None:
             row = self._row(ind, trace)
-            if len(memo) >= _MEMO_MAX:
+            if len(memo) >= _ROWS_MAX[trace]:
                 memo.clear()
             memo[key] = row
         source = None
@@ -468,8 +525,8 @@ class _Plan:
                     TraceStep("kind", f"range [{fmt(r.low)}, {fmt(r.high)}]: measured against {fmt(p.target_value)}")
                 )
             return p.range_direction
-        for rule in self.ruleset.direction:
-            value = _run(rule.when, env)
+        for rule, when in self.direction:
+            value = when(env)
             if value is True:
                 if trace is not None:
                     trace.append(TraceStep("kind", f"direction {rule.direction} (rule {rule.id})"))
@@ -479,8 +536,8 @@ class _Plan:
         return None
 
     def _score(self, env: Env, trace: Trace, findings: list[Found]) -> tuple[str | None, Decimal | None]:
-        for policy in self.ruleset.policies:
-            applies = _run(policy.when, env)
+        for policy, when in self.policies:
+            applies = when(env)
             if applies is not True:
                 if _is_undefined(applies):
                     findings.append(
