@@ -100,3 +100,16 @@ def test_fast_constructors_make_what_the_dataclasses_make() -> None:
         pass
     else:
         raise AssertionError("an IndicatorResult must stay frozen")
+
+
+def test_a_remembered_condition_gives_what_the_expression_gives_and_keeps_only_true_or_false() -> None:
+    from perfeval_rules.expr import Scope, Type, Variable, compile_expression
+
+    scope = Scope((Variable("a", Type.NUMBER), Variable("b", Type.NUMBER)))
+    condition = scoring._Remembered(compile_expression("a / b > 1", scope, expect=Type.BOOL))
+    envs = [{"a": Decimal(3), "b": Decimal(2)}, {"a": Decimal("3.0"), "b": Decimal("2.00")}, {"a": Decimal(1), "b": 0}]
+    results = [condition(env) for env in envs]
+    assert results[:2] == [True, True]
+    assert isinstance(results[2], scoring.Undefined)
+    assert results[2].reason == "division by zero in 'a / b'"
+    assert list(condition.memo.values()) == [True]

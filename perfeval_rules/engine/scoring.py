@@ -176,6 +176,17 @@ def _runner(expression: Any) -> Condition:
     return functools.partial(_run, expression)
 
 
+def _prepare(check: Check, scope: str) -> Prepared:
+    """The check with each condition remembered when it reads only true/false and text variables."""
+    types = {v.name: v.type for v in SCOPES[scope]}
+
+    def ready(expression: Any) -> Condition:
+        wordy = all(types.get(name) in ("bool", "text") for name in expression.names)
+        return _Remembered(expression) if wordy else _runner(expression)
+
+    return check, None if check.when is None else ready(check.when), ready(check.assertion)
+
+
 class _Remembered:
     """A true/false expression remembered by the values of the variables it reads.
 
@@ -328,16 +339,13 @@ class _Plan:
         checks = {
             scope: tuple(c for c in ruleset.checks if c.scope == scope) for scope in ("indicator", "budget", "form")
         }
-        # Indicator conditions repeat across rows and are remembered; budget and form ones run every time.
+        # Indicator conditions repeat across rows and are remembered. A budget or form condition is
+        # remembered only when it reads no number: the amounts and totals of forms seldom repeat.
         self.indicator_checks = tuple(
             (c, None if c.when is None else _Remembered(c.when), _Remembered(c.assertion)) for c in checks["indicator"]
         )
-        self.budget_checks = tuple(
-            (c, None if c.when is None else _runner(c.when), _runner(c.assertion)) for c in checks["budget"]
-        )
-        self.form_checks = tuple(
-            (c, None if c.when is None else _runner(c.when), _runner(c.assertion)) for c in checks["form"]
-        )
+        self.budget_checks = tuple(_prepare(c, "budget-check") for c in checks["budget"])
+        self.form_checks = tuple(_prepare(c, "form-check") for c in checks["form"])
         self.direction = tuple((rule, _Remembered(rule.when)) for rule in ruleset.direction)
         self.policies = tuple((policy, _Remembered(policy.when)) for policy in ruleset.policies)
         self.quantum = ruleset.rounding.quantum
