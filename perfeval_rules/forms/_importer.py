@@ -76,6 +76,7 @@ _UNIT = re.compile(r"[(（]\s*(万元|千元|亿元|元)\s*[)）]|单位\s*[:：
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
 _POINTS_SUFFIX = re.compile(r"[(（]\s*\d+(?:\.\d+)?\s*分?\s*[)）]$")
 _HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
+_BEST_FIT = 7  # the most points `_Importer.fit` gives: a weight (4), a score (2) and a name (1)
 _PLACEHOLDER_NAME = re.compile(r"指标\s*\d+|[.…。·]+")
 
 
@@ -399,7 +400,7 @@ class _Importer:
         name_col = columns.index["name"]
         weight_col = columns.index["weight"]
         best, best_points = 0, self.fit(row, columns, 0)
-        for offset in (-1, -2, 1):
+        for offset in (-1, -2, 1) if best_points != _BEST_FIT else ():  # a shift can only tie the best fit
             points = self.fit(row, columns, offset)
             if points is not None and (best_points is None or points > best_points):
                 best, best_points = offset, points
@@ -423,7 +424,7 @@ class _Importer:
                 return None
         return _Line(row, best, label1, label2, name, name_col + best)
 
-    def fit(self, row: Row, columns: _Columns, offset: int) -> int | None:
+    def fit(self, row: Row, columns: _Columns, offset: int) -> int | None:  # at most _BEST_FIT points
         """How well the row reads with its cells moved by `offset`; None when it cannot read that way."""
         name = row.cell(columns.index["name"] + offset)
         weight = number(row.cell(columns.index["weight"] + offset))
