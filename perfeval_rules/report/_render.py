@@ -19,15 +19,16 @@ from ..resources import templates_dir
 from . import _format
 
 BUNDLED = {"html": "report.html.j2", "md": "report.md.j2"}
+KINDS = ("report", "portfolio", "compare")  # the bundled templates are <kind>.<fmt>.j2
 
 _QUOTED = re.compile(r"'([^']+)'|\"([^\"]+)\"")
 
 
-def render_template(result: Mapping[str, Any], fmt: str, template: Path | None) -> str:
-    """Render `result` (the whole template context) with the bundled template for `fmt`, or `template`."""
+def render_template(result: Mapping[str, Any], fmt: str, template: Path | None, kind: str = "report") -> str:
+    """Render `result` (the whole template context) with the bundled `kind` template for `fmt`, or `template`."""
     if template is None:
         env = _environment(fmt, None)
-        name = BUNDLED[fmt]
+        name = f"{kind}.{fmt}.j2"
     else:
         if not template.is_file():
             raise InputError("template file not found", Location(file=str(template)))

@@ -1,0 +1,189 @@
+"""Sinks: where a batch's results go as they are produced.
+
+`FolderSink` writes one report per form into a folder, atomically, keeps a manifest there for
+`--resume`, and writes the portfolio index at the end. `JsonArraySink` streams the JSON array of the
+per-form result objects (today's `--format json` output) to a text stream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from .. import _json
+from .._io import write_atomically
+from ..engine.model import SEVERITIES
+from ._runner import Task, TaskResult
+from ._summary import Portfolio, loads
+
+MANIFEST = ".perfeval-manifest.jsonl"
+"""One JSON line per finished input: what it was made from (input, rule set, engine, format) and its outputs."""
+
+Echo = Callable[[str], None]
+
+
+def _sha256_file(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def report_text(text: str, fmt: str) -> str:
+    """A rendered report as written to its file (JSON ends with a newline like every text file)."""
+    return text + "\n" if fmt == "json" else text
+
+
+class FolderSink:
+    """Writes each form's report to `folder/<name><suffix>` and the portfolio index at `close()`.
+
+    The manifest is a journal: a line is appended (in one write) only after an input's reports are
+    all in place, so an interrupted batch leaves no entry for unfinished work; a torn last line (a
+    crash, not Ctrl-C) is ignored on reading. `close()` rewrites it atomically, one line per input.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        fmt: str,
+        ruleset: Mapping[str, Any],
+        portfolio: Portfolio,
+        *,
+        resume: bool = False,
+        echo: Echo = print,
+    ) -> None:
+        self.folder = folder
+        self.fmt = fmt
+        self.ruleset_sha256 = ruleset["sha256"]
+        self.engine = portfolio.engine["version"]
+        self.portfolio = portfolio
+        self.echo = echo
+        folder.mkdir(parents=True, exist_ok=True)
+        self.manifest = folder / MANIFEST
+        self.earlier = self._read() if resume else {}
+        if not resume:
+            write_atomically(self.manifest, "")
+        self.names: list[str] = []
+
+    def _read(self) -> dict[str, dict[str, Any]]:
+        entries: dict[str, dict[str, Any]] = {}
+        try:
+            lines = self.manifest.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return entries
+        for line in lines:
+            try:
+                entry = loads(line)
+            except ValueError:
+                continue  # a torn line: that input is simply evaluated again
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                entries[entry["name"]] = entry
+        return entries
+
+    def current(self, task: Task) -> bool:
+        """True when the manifest holds this input, made from the same bytes, rule set, engine and format,
+        and every report it lists is on disk with the recorded checksum."""
+        entry = self.earlier.get(task.name)
+        if entry is None or entry.get("source") != task.path:
+            return False
+        if (entry.get("ruleset_sha256"), entry.get("engine"), entry.get("format")) != (
+            self.ruleset_sha256,
+            self.engine,
+            self.fmt,
+        ):
+            return False
+        if entry.get("input_sha256") != _sha256_file(Path(task.path)):
+            return False
+        return all(_sha256_file(self.folder / f["file"]) == f["sha256"] for f in entry["forms"])
+
+    def reuse(self, task: Task) -> None:
+        """Count a current input's earlier reports in the portfolio without touching them."""
+        entry = self.earlier[task.name]
+        self.portfolio.add_input()
+        for form in entry["forms"]:
+            self.portfolio.add(form["summary"])
+        self.names.append(task.name)
+
+    def add(self, result: TaskResult) -> None:
+        """Write the input's reports atomically, then record them in the manifest and the portfolio."""
+        task = result.task
+        self.portfolio.add_input()
+        if result.error is not None:
+            self.portfolio.fail(task.path, result.error)
+            self.echo(f"perfeval: {result.error}")
+            return
+        forms = []
+        for form in result.forms:
+            text = report_text(form.text, self.fmt)
+            write_atomically(self.folder / form.summary["file"], text)
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            forms.append({"file": form.summary["file"], "sha256": digest, "summary": form.summary})
+            self.portfolio.add(form.summary)
+        entry = {
+            "name": task.name,
+            "source": task.path,
+            "input_sha256": result.forms[0].summary["sha256"] if result.forms else None,
+            "ruleset_sha256": self.ruleset_sha256,
+            "engine": self.engine,
+            "format": self.fmt,
+            "forms": forms,
+        }
+        self._append(_json.dumps(entry, indent=None) + "\n")
+        self.names.append(task.name)
+
+    def _append(self, line: str) -> None:
+        fd = os.open(self.manifest, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        try:
+            os.write(fd, line.encode("utf-8"))
+        finally:
+            os.close(fd)
+
+    def close(self, index: str) -> Path:
+        """Write the portfolio `index` text and compact the manifest (one line per input of this batch)."""
+        from ..report import SUFFIXES
+
+        path = self.folder / f"index{SUFFIXES[self.fmt]}"
+        write_atomically(path, report_text(index, self.fmt))
+        entries = self._read()
+        lines = [_json.dumps(entries[n], indent=None) + "\n" for n in self.names if n in entries]
+        write_atomically(self.manifest, "".join(lines))
+        return path
+
+
+class JsonArraySink:
+    """Streams the result objects as one JSON array, exactly as `_json.dumps(list_of_results)` would print it."""
+
+    def __init__(self, out: TextIO, echo: Echo = print) -> None:
+        self.out = out
+        self.echo = echo
+        self.count = 0
+        self.failed = 0
+        self.worst: int | None = None  # rank of the worst finding: 0 error, 1 warning, 2 info
+
+    def current(self, task: Task) -> bool:
+        """Never: a stream is always written whole."""
+        return False
+
+    def reuse(self, task: Task) -> None:  # pragma: no cover - current() is never true
+        """Nothing to reuse in a stream."""
+
+    def add(self, result: TaskResult) -> None:
+        """Write the input's result objects as array elements; report a failed input on stderr."""
+        if result.error is not None:
+            self.failed += 1
+            self.echo(f"perfeval: {result.error}")
+            return
+        for form in result.forms:
+            # An element of an indented array is the object's own text indented one level deeper.
+            self.out.write(("[" if self.count == 0 else ",") + "\n  " + form.text.replace("\n", "\n  "))
+            self.count += 1
+            ranks = [n for n, sev in enumerate(SEVERITIES) if form.summary["counts"][sev]]
+            if ranks and (self.worst is None or ranks[0] < self.worst):
+                self.worst = ranks[0]
+
+    def close(self) -> None:
+        """End the array."""
+        self.out.write("[]\n" if self.count == 0 else "\n]\n")
