@@ -122,17 +122,19 @@ class FolderSink:
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             forms.append({"file": form.summary["file"], "sha256": digest, "summary": form.summary})
             self.portfolio.add(form.summary)
-        entry = {
+        self._append(_json.dumps(self._entry(task, forms), indent=None) + "\n")
+        self.names.append(task.name)
+
+    def _entry(self, task: Task, forms: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
             "name": task.name,
             "source": task.path,
-            "input_sha256": result.forms[0].summary["sha256"] if result.forms else None,
+            "input_sha256": forms[0]["summary"]["sha256"] if forms else None,
             "ruleset_sha256": self.ruleset_sha256,
             "engine": self.engine,
             "format": self.fmt,
             "forms": forms,
         }
-        self._append(_json.dumps(entry, indent=None) + "\n")
-        self.names.append(task.name)
 
     def _append(self, line: str) -> None:
         fd = os.open(self.manifest, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -99,6 +101,22 @@ class Interrupted(Exception):
         self.stats = stats
 
 
+@contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Hold Ctrl-C until the block ends: a sink takes a result whole (reports, manifest line) and stats count it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
 def run(tasks: list[Task], work: Work, executor: Executor, sink: Sink, progress: Progress | None = None) -> Stats:
     """Evaluate `tasks` with `work` through `executor`, streaming each result to `sink` in input order."""
     stats = Stats(total=len(tasks))
@@ -106,18 +124,19 @@ def run(tasks: list[Task], work: Work, executor: Executor, sink: Sink, progress:
     results = executor.map(work, (t for t, s in zip(tasks, skip, strict=True) if not s))
     try:
         for task, skipped in zip(tasks, skip, strict=True):
-            if skipped:
-                sink.reuse(task)
-                stats.skipped += 1
-            else:
-                result = next(results)
-                sink.add(result)
-                stats.forms += len(result.forms)
-                if result.error is None:
-                    stats.evaluated += 1
+            result = None if skipped else next(results)  # Ctrl-C while waiting for a result stops here
+            with _uninterrupted():
+                if result is None:
+                    sink.reuse(task)
+                    stats.skipped += 1
                 else:
-                    stats.failed += 1
-            stats.done += 1
+                    sink.add(result)
+                    stats.forms += len(result.forms)
+                    if result.error is None:
+                        stats.evaluated += 1
+                    else:
+                        stats.failed += 1
+                stats.done += 1
             if progress is not None:
                 progress(stats.done, stats.total)
     except KeyboardInterrupt:
