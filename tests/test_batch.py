@@ -211,3 +211,22 @@ def test_manifest_lines_record_what_each_report_was_made_from(inputs: Path, tmp_
     assert first["forms"][0]["sha256"] == hashlib.sha256((out / "a-original.html").read_bytes()).hexdigest()
     assert (first["engine"], first["format"]) == ("0.1.0", "html")
     assert first["forms"][0]["summary"]["total"] == Decimal("94.09")
+
+
+def test_a_workbook_gives_one_report_per_sheet(tmp_path: Path) -> None:
+    from test_forms_layouts import build_workbook
+
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    build_workbook(inputs / "book.xlsx")
+    assert _run("evaluate", str(inputs), "--rules", "cn-mof-2020", "-o", f"{out}/")[0] == 0
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "book@第二个项目.html", "book@自评表.html", "index.html"]
+    rows = parse((out / "index.html").read_text(encoding="utf-8")).by_id("forms").find("tbody").find_all("tr")
+    assert [r.find("a").attrs["href"] for r in rows] == ["book@自评表.html", "book@第二个项目.html"]
+    code, _, err = _run("evaluate", str(inputs / "book.xlsx"), "--rules", "cn-mof-2020", "-o", str(tmp_path / "r.html"))
+    assert (code, err) == (
+        2,
+        f"perfeval: {inputs / 'book.xlsx'} holds 2 forms; --format html writes them to a folder: give -o DIR/ [E006]\n",
+    )
+    code, out_json, _ = _run("evaluate", str(inputs / "book.xlsx"), "--rules", "cn-mof-2020")
+    assert code == 0 and [r["form"]["project"] for r in json.loads(out_json)] == ["图书馆数字化", "阅读推广"]

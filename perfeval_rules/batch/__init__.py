@@ -94,10 +94,9 @@ def tasks_for(paths: Sequence[str]) -> list[Task]:
 
 @dataclass(frozen=True)
 class FolderOutcome:
-    """What `to_folder` did: the run's stats, the portfolio view model and where the index is."""
+    """What `to_folder` did: the run's stats and where the index is."""
 
     stats: Stats
-    view: dict[str, object]
     index: Path
     worst: int | None  # rank of the worst finding (0 error, 1 warning, 2 info), None without findings
 
@@ -117,7 +116,6 @@ def to_folder(
 
     Raises `Interrupted` on Ctrl-C: every report written so far is whole, the index is not written.
     """
-    from ..report import render_portfolio
     from ..ruleset import load_ruleset
     from ..ruleset.loader import find_ruleset
 
@@ -126,10 +124,12 @@ def to_folder(
     info = {"id": ruleset.id, "title": ruleset.title, "version": ruleset.version, "sha256": ruleset.sha256}
     portfolio = Portfolio(info, ENGINE, fmt, [g.id for g in ruleset.grades])
     sink = FolderSink(folder, fmt, info, portfolio, resume=resume, echo=echo)
-    stats = run(tasks_for(paths), EvaluateWork(path, fmt), executor or SerialExecutor(), sink, progress)
-    view = portfolio.view()
-    index = sink.close(render_portfolio(view, fmt))
-    return FolderOutcome(stats, view, index, portfolio.worst())
+    try:
+        stats = run(tasks_for(paths), EvaluateWork(path, fmt), executor or SerialExecutor(), sink, progress)
+        index = sink.close()
+    finally:
+        portfolio.close()
+    return FolderOutcome(stats, index, portfolio.worst())
 
 
 def to_stream(

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
 from .. import _json
-from .._io import write_atomically
+from .._io import open_atomically, write_atomically
 from ..engine.model import SEVERITIES
 from ._runner import Task, TaskResult
 from ._summary import Portfolio, loads
@@ -42,7 +42,8 @@ class FolderSink:
 
     The manifest is a journal: a line is appended (in one write) only after an input's reports are
     all in place, so an interrupted batch leaves no entry for unfinished work; a torn last line (a
-    crash, not Ctrl-C) is ignored on reading. `close()` rewrites it atomically, one line per input.
+    crash, not Ctrl-C) is ignored on reading. `close()` rewrites it atomically, one line per input
+    in input order. Earlier lines are found by their offset and read one at a time, never all at once.
     """
 
     def __init__(
@@ -63,30 +64,42 @@ class FolderSink:
         self.echo = echo
         folder.mkdir(parents=True, exist_ok=True)
         self.manifest = folder / MANIFEST
-        self.earlier = self._read() if resume else {}
+        self.earlier = self._offsets() if resume else {}
         if not resume:
             write_atomically(self.manifest, "")
         self.names: list[str] = []
 
-    def _read(self) -> dict[str, dict[str, Any]]:
-        entries: dict[str, dict[str, Any]] = {}
+    def _lines(self) -> Iterator[tuple[int, bytes]]:
+        """(offset, line) of every complete line of the manifest."""
         try:
-            lines = self.manifest.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
-            return entries
-        for line in lines:
-            try:
-                entry = loads(line)
-            except ValueError:
-                continue  # a torn line: that input is simply evaluated again
-            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
-                entries[entry["name"]] = entry
-        return entries
+            with self.manifest.open("rb") as journal:
+                offset = 0
+                for line in journal:
+                    if line.endswith(b"\n"):
+                        yield offset, line
+                    offset += len(line)
+        except OSError:
+            return
+
+    def _offsets(self) -> dict[str, int]:
+        """The offset of the last manifest line of each input name."""
+        offsets: dict[str, int] = {}
+        for offset, line in self._lines():
+            entry = _entry(line)
+            if entry is not None:
+                offsets[entry["name"]] = offset
+        return offsets
+
+    def _read(self, offset: int) -> dict[str, Any] | None:
+        with self.manifest.open("rb") as journal:
+            journal.seek(offset)
+            return _entry(journal.readline())
 
     def current(self, task: Task) -> bool:
         """True when the manifest holds this input, made from the same bytes, rule set, engine and format,
         and every report it lists is on disk with the recorded checksum."""
-        entry = self.earlier.get(task.name)
+        offset = self.earlier.get(task.name)
+        entry = None if offset is None else self._read(offset)
         if entry is None or entry.get("source") != task.path:
             return False
         if (entry.get("ruleset_sha256"), entry.get("engine"), entry.get("format")) != (
@@ -101,7 +114,8 @@ class FolderSink:
 
     def reuse(self, task: Task) -> None:
         """Count a current input's earlier reports in the portfolio without touching them."""
-        entry = self.earlier[task.name]
+        entry = self._read(self.earlier[task.name])
+        assert entry is not None  # current() read it a moment ago
         self.portfolio.add_input()
         for form in entry["forms"]:
             self.portfolio.add(form["summary"])
@@ -122,11 +136,7 @@ class FolderSink:
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             forms.append({"file": form.summary["file"], "sha256": digest, "summary": form.summary})
             self.portfolio.add(form.summary)
-        self._append(_json.dumps(self._entry(task, forms), indent=None) + "\n")
-        self.names.append(task.name)
-
-    def _entry(self, task: Task, forms: list[dict[str, Any]]) -> dict[str, Any]:
-        return {
+        entry = {
             "name": task.name,
             "source": task.path,
             "input_sha256": forms[0]["summary"]["sha256"] if forms else None,
@@ -135,6 +145,8 @@ class FolderSink:
             "format": self.fmt,
             "forms": forms,
         }
+        self._append(_json.dumps(entry, indent=None) + "\n")
+        self.names.append(task.name)
 
     def _append(self, line: str) -> None:
         fd = os.open(self.manifest, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
@@ -143,16 +155,30 @@ class FolderSink:
         finally:
             os.close(fd)
 
-    def close(self, index: str) -> Path:
-        """Write the portfolio `index` text and compact the manifest (one line per input of this batch)."""
-        from ..report import SUFFIXES
+    def close(self) -> Path:
+        """Write the portfolio index (streamed, atomically) and compact the manifest to this batch's inputs."""
+        from ..report import SUFFIXES, write_portfolio
 
         path = self.folder / f"index{SUFFIXES[self.fmt]}"
-        write_atomically(path, report_text(index, self.fmt))
-        entries = self._read()
-        lines = [_json.dumps(entries[n], indent=None) + "\n" for n in self.names if n in entries]
-        write_atomically(self.manifest, "".join(lines))
+        with open_atomically(path) as out:
+            write_portfolio(self.portfolio.view(), self.fmt, out.write)
+        self.portfolio.close()
+        offsets = self._offsets()
+        with open_atomically(self.manifest) as out, self.manifest.open("rb") as journal:
+            for name in self.names:
+                if name in offsets:
+                    journal.seek(offsets[name])
+                    out.write(journal.readline().decode("utf-8"))
         return path
+
+
+def _entry(line: bytes) -> dict[str, Any] | None:
+    """A manifest line's entry, or None for a line that does not parse (a torn write)."""
+    try:
+        entry = loads(line.decode("utf-8"))
+    except ValueError:
+        return None
+    return entry if isinstance(entry, dict) and isinstance(entry.get("name"), str) else None
 
 
 class JsonArraySink:

@@ -1,16 +1,20 @@
 """The small per-form summary a portfolio needs, and the portfolio built from a stream of them.
 
 A summary is plain JSON-able data (it is also kept in the output folder's manifest, so a resumed
-batch rebuilds the full index without evaluating again). The portfolio keeps one short row per form
-and folds findings and lost points into counters as summaries arrive, so a batch never holds results.
+batch rebuilds the full index without evaluating again). The portfolio folds findings and lost
+points into counters as summaries arrive, keeps the largest discrepancies in a small heap, and
+spills the one row per form the index lists to a temporary file, so memory stays flat however many
+forms a batch holds.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any, overload
 
 from .. import _json
 from ..engine.model import SEVERITIES
@@ -61,6 +65,33 @@ def _delta(total: Any, reported: Any) -> Decimal | None:
     return None if total is None or reported is None else Decimal(total) - Decimal(reported)
 
 
+class Rows(Sequence[dict[str, Any]]):
+    """The per-form rows of a portfolio, read back one at a time from the file they were spilled to."""
+
+    def __init__(self, spill: IO[str], size: int) -> None:
+        self.spill = spill
+        self.size = size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        self.spill.flush()
+        self.spill.seek(0)
+        for _ in range(self.size):
+            row: dict[str, Any] = loads(self.spill.readline())
+            yield row
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        """A row by position (read through the file: meant for tests, not loops)."""
+        rows = list(self)
+        return rows[index]
+
+
 class Portfolio:
     """Folds per-form summaries (in input order) and failures into the portfolio view model."""
 
@@ -69,7 +100,12 @@ class Portfolio:
         self.engine = dict(engine)
         self.fmt = fmt
         self.grade_ids = list(grades)
-        self.rows: list[dict[str, Any]] = []
+        # lives as long as the portfolio (close() removes it); the OS removes it even after a crash
+        self.spill: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        self.count = 0
+        self.top: list[tuple[Decimal, int, dict[str, Any]]] = []  # min-heap of the largest discrepancies
+        self.total_differs = 0
+        self.grade_differs = 0
         self.failed: list[dict[str, Any]] = []
         self.inputs = 0
         self.computed: dict[str | None, int] = {}
@@ -87,22 +123,32 @@ class Portfolio:
     def add(self, summary: Mapping[str, Any]) -> None:
         """Take one evaluated form."""
         total, reported = summary["total"], summary["reported_total"]
-        self.rows.append(
-            {
-                "name": summary["name"],
-                "href": summary["file"],
-                "source": summary["source"],
-                "sheet": summary["sheet"],
-                "project": summary["project"],
-                "department": summary["department"],
-                "total": total,
-                "reported_total": reported,
-                "delta": _delta(total, reported),
-                "grade": summary["grade"],
-                "reported_grade": summary["reported_grade"],
-                "counts": summary["counts"],
-            }
-        )
+        row = {
+            "name": summary["name"],
+            "href": summary["file"],
+            "source": summary["source"],
+            "sheet": summary["sheet"],
+            "project": summary["project"],
+            "department": summary["department"],
+            "total": total,
+            "reported_total": reported,
+            "delta": _delta(total, reported),
+            "grade": summary["grade"],
+            "reported_grade": summary["reported_grade"],
+            "counts": summary["counts"],
+        }
+        self.spill.seek(0, 2)
+        self.spill.write(_json.dumps(row, indent=None) + "\n")
+        self.count += 1
+        delta = row["delta"]
+        if delta is not None and delta != 0:
+            self.total_differs += 1
+            # ties keep input order: of two equal discrepancies the later one leaves the heap first
+            heapq.heappush(self.top, (abs(delta), -self.count, row))
+            if len(self.top) > TOP:
+                heapq.heappop(self.top)
+        if row["grade"] != row["reported_grade"]:
+            self.grade_differs += 1
         self.computed[summary["grade"]] = self.computed.get(summary["grade"], 0) + 1
         self.reported[summary["reported_grade"]] = self.reported.get(summary["reported_grade"], 0) + 1
         self.total += Decimal(total)
@@ -129,17 +175,13 @@ class Portfolio:
 
     def view(self) -> dict[str, Any]:
         """The portfolio view model: a plain dict (see templates/README.md)."""
-        rows = self.rows
         order = {s: n for n, s in enumerate(SEVERITIES)}
         others = sorted(str(g) for g in {*self.computed, *self.reported} - {*self.grade_ids, None})
         grades: list[str | None] = [*self.grade_ids, *others]
         if None in self.computed or None in self.reported:
             grades.append(None)
-        ranked = sorted(
-            (r for r in rows if r["delta"] is not None and r["delta"] != 0),
-            key=lambda r: -abs(r["delta"]),
-        )
-        n = len(rows)
+        ranked = [row for _, _, row in sorted(self.top, key=lambda t: (-t[0], -t[1]))]
+        n = self.count
         return {
             "kind": "portfolio",
             "ruleset": self.ruleset,
@@ -157,10 +199,10 @@ class Portfolio:
                 if self.reported_forms
                 else None,
                 "reported_forms": self.reported_forms,
-                "total_differs": sum(1 for r in rows if r["delta"] is not None and r["delta"] != 0),
-                "grade_differs": sum(1 for r in rows if r["grade"] != r["reported_grade"]),
+                "total_differs": self.total_differs,
+                "grade_differs": self.grade_differs,
             },
-            "discrepancies": ranked[:TOP],
+            "discrepancies": ranked,
             "findings": [
                 {"code": code, "severity": sev, "forms": forms, "count": count}
                 for (code, sev), (forms, count) in sorted(
@@ -173,6 +215,10 @@ class Portfolio:
                     self.lost.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0])
                 )[:TOP]
             ],
-            "forms": rows,
+            "forms": Rows(self.spill, self.count),
             "failed": self.failed,
         }
+
+    def close(self) -> None:
+        """Remove the spilled rows."""
+        self.spill.close()

@@ -15,7 +15,16 @@ from typing import Any, Protocol, runtime_checkable
 from .. import _json
 from ..errors import UsageError, did_you_mean
 
-__all__ = ["FORMATS", "RENDERERS", "SUFFIXES", "HasToDict", "render", "render_comparison", "render_portfolio"]
+__all__ = [
+    "FORMATS",
+    "RENDERERS",
+    "SUFFIXES",
+    "HasToDict",
+    "render",
+    "render_comparison",
+    "render_portfolio",
+    "write_portfolio",
+]
 
 
 @runtime_checkable
@@ -78,6 +87,20 @@ def _render_view(view: Mapping[str, Any], fmt: str, kind: str) -> str:
     from ._render import render_template
 
     return render_template(view, fmt, None, kind)
+
+
+def write_portfolio(view: Mapping[str, Any], fmt: str, write: Callable[[str], Any]) -> None:
+    """Like `render_portfolio`, piece by piece into `write`, so the index of a long batch is never whole in memory."""
+    if fmt == "json":
+        _json.dump(view, write)
+        write("\n")
+        return
+    if fmt not in RENDERERS:
+        _render_view(view, fmt, "portfolio")  # raises the usage error
+    from ._render import generate_template
+
+    for piece in generate_template(view, fmt, "portfolio"):
+        write(piece)
 
 
 def render_portfolio(view: Mapping[str, Any], fmt: str) -> str:
