@@ -230,3 +230,56 @@ def test_a_workbook_gives_one_report_per_sheet(tmp_path: Path) -> None:
     )
     code, out_json, _ = _run("evaluate", str(inputs / "book.xlsx"), "--rules", "cn-mof-2020")
     assert code == 0 and [r["form"]["project"] for r in json.loads(out_json)] == ["图书馆数字化", "阅读推广"]
+
+
+def test_fail_on_in_a_folder(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ("evaluate", str(SEED), "--rules", "cn-mof-2020", "-o", f"{out}/")
+    assert _run(*args, "--fail-on", "never")[0] == 0
+    assert _run(*args, "--fail-on", "error")[0] == 1  # the example has score mismatches
+
+
+def test_an_empty_folder_gives_an_empty_portfolio(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    code, _, err = _run("evaluate", str(tmp_path / "in"), "--rules", "cn-mof-2020", "-o", f"{tmp_path}/out/")
+    assert code == 0 and err.startswith("perfeval: 0 inputs: 0 evaluated, 0 failed, 0 skipped (up to date);")
+    dom = parse((tmp_path / "out" / "index.html").read_text(encoding="utf-8"))
+    assert dom.by_id("computed-mean").text == "—"
+    assert _run("evaluate", str(tmp_path / "in"), "--rules", "cn-mof-2020") == (0, "[]\n", "")
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    inputs = build(tmp_path / "in")
+    primary, secondary = pty.openpty()
+    cmd = [
+        sys.executable,
+        "-m",
+        "perfeval_rules",
+        "evaluate",
+        str(inputs),
+        "--rules",
+        "cn-mof-2020",
+        "-o",
+        f"{tmp_path}/out/",
+    ]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1]), "COLUMNS": "100"}
+    proc = subprocess.Popen(cmd, stderr=secondary, stdout=subprocess.DEVNULL, env=env)
+    os.close(secondary)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the terminal closes when the process ends
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait(timeout=60) == 1
+    text = seen.decode("utf-8")
+    assert "━" in text and "5/5" in text  # rich's bar and its count
+    assert "perfeval: 5 inputs: 4 evaluated, 1 failed, 0 skipped (up to date);" in text
