@@ -537,17 +537,12 @@ def compare(
         ctx.exit(1)
 
 
-def _vocabulary_options(ruleset: Any) -> dict[str, Any]:
-    """Import options from the rule set's vocabulary: placeholders and 二级 keywords."""
-    words = ruleset.vocabulary_data
-    return {"placeholders": words.get("placeholders"), "level2_keywords": words.get("level2_keywords")}
-
-
 def _load_form(path: str, ruleset: Any) -> Any:
     """The form in `path`, imported with the rule set's vocabulary."""
+    from .batch import import_options
     from .forms import load_form
 
-    return load_form(path, **_vocabulary_options(ruleset))
+    return load_form(path, **import_options(ruleset))
 
 
 @cli.command()

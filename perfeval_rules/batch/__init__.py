@@ -33,6 +33,7 @@ from ._runner import (
     executor_for,
     import_options,
     run,
+    sheet_of,
 )
 from ._summary import Portfolio, summarize
 
@@ -61,6 +62,7 @@ __all__ = [
     "input_files",
     "input_names",
     "run",
+    "sheet_of",
     "summarize",
     "tasks_for",
     "to_folder",

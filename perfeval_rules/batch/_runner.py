@@ -15,13 +15,16 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .. import __version__, _json
 from ..errors import PerfevalError
 from ._naming import form_names
 from ._summary import summarize
+
+ENGINE = {"name": "perfeval-rules", "version": __version__}
+"""The engine block of the portfolio and comparison view models."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +209,8 @@ def executor_for(jobs: int) -> Executor:
 # --- the work: one input file evaluated and rendered ------------------------------------------------
 
 
-def _sheet(form: Any) -> str | None:
+def sheet_of(form: Any) -> str | None:
+    """The workbook sheet a form was imported from, or None."""
     sheets = [i.provenance.sheet for i in form.indicators if i.provenance and i.provenance.sheet]
     return sheets[0] if sheets else None
 
@@ -223,7 +227,6 @@ class EvaluateWork:
 
     rules: str  # a rule-set file or bundled id; each process loads it once (load_ruleset caches)
     fmt: str  # html, md or json
-    suffix: str = field(default="")  # the report file suffix (.html …); "" for the format's own
 
     def __call__(self, task: Task) -> TaskResult:
         """The task's forms evaluated and rendered, or the located reason it failed."""
@@ -235,12 +238,12 @@ class EvaluateWork:
         try:
             ruleset = load_ruleset(self.rules)
             forms = load_forms(task.path, **import_options(ruleset))
-            sheets = [_sheet(f) for f in forms]
+            sheets = [sheet_of(f) for f in forms]
             out = []
             for form, sheet, name in zip(forms, sheets, form_names(task.name, sheets), strict=True):
                 result = evaluate(ruleset, form).to_dict()
                 text = _json.dumps(result) if self.fmt == "json" else render(result, self.fmt)
-                file = name + (self.suffix or SUFFIXES[self.fmt])
+                file = name + SUFFIXES[self.fmt]
                 out.append(FormResult(summarize(result, name, file, sheet), text))
         except PerfevalError as exc:
             return TaskResult(task, error=str(exc))
@@ -251,6 +254,3 @@ class EvaluateWork:
                 task, error=f"{task.path}: internal error: {type(exc).__name__}: {exc} (a bug in perfeval)"
             )
         return TaskResult(task, tuple(out))
-
-
-ENGINE = {"name": "perfeval-rules", "version": __version__}

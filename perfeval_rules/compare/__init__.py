@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..batch import ENGINE, Executor, Progress, SerialExecutor, run, tasks_for
+from ..batch import Executor, Progress, SerialExecutor, run, tasks_for
 from ._forms import REPORTED, CompareWork, Comparison, compare_results
 from ._rules import diff_rulesets
 
@@ -57,6 +57,4 @@ def compare(
     run(tasks_for(paths), CompareWork(base_path, candidate_path), executor or SerialExecutor(), sink, progress)
     for failure in sink.failed:
         echo(f"perfeval: {failure['reason']}")
-    view = sink.view([] if old is None else diff_rulesets(old, new))
-    view["engine"] = ENGINE
-    return view
+    return sink.view([] if old is None else diff_rulesets(old, new))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..batch import ENGINE, FormResult, Task, TaskResult, form_names, import_options
+from ..batch import ENGINE, FormResult, Task, TaskResult, form_names, import_options, sheet_of
 from ..engine.model import SEVERITIES
 from ..errors import PerfevalError
 
@@ -126,11 +126,6 @@ def compare_results(
     }
 
 
-def _sheet(form: Any) -> str | None:
-    sheets = [i.provenance.sheet for i in form.indicators if i.provenance and i.provenance.sheet]
-    return sheets[0] if sheets else None
-
-
 @dataclass(frozen=True)
 class CompareWork:
     """Evaluate one input under the base and the candidate rule set, as `perfeval evaluate` would (picklable)."""
@@ -145,7 +140,7 @@ class CompareWork:
 
         ruleset = load_ruleset(rules)
         forms = load_forms(path, **import_options(ruleset))
-        return [evaluate(ruleset, f).to_dict() for f in forms], [_sheet(f) for f in forms]
+        return [evaluate(ruleset, f).to_dict() for f in forms], [sheet_of(f) for f in forms]
 
     def __call__(self, task: Task) -> TaskResult:
         """The comparisons of the task's forms (in `FormResult.summary`), or the located reason it failed."""
