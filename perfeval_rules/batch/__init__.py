@@ -111,10 +111,13 @@ def to_folder(
     *,
     executor: Executor | None = None,
     resume: bool = False,
+    template: str | None = None,
     progress: Progress | None = None,
     echo: Callable[[str], None] = print,
 ) -> FolderOutcome:
     """One report per form in `folder`, then the portfolio index; `resume` keeps current earlier reports.
+
+    `template` replaces the bundled per-form template (html, md); the index keeps the bundled one.
 
     Raises `Interrupted` on Ctrl-C: every report written so far is whole, the index is not written.
     """
@@ -127,7 +130,7 @@ def to_folder(
     portfolio = Portfolio(info, ENGINE, fmt, [g.id for g in ruleset.grades])
     sink = FolderSink(folder, fmt, info, portfolio, resume=resume, echo=echo)
     try:
-        stats = run(tasks_for(paths), EvaluateWork(path, fmt), executor or SerialExecutor(), sink, progress)
+        stats = run(tasks_for(paths), EvaluateWork(path, fmt, template), executor or SerialExecutor(), sink, progress)
         index = sink.close()
     finally:
         portfolio.close()

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from .. import __version__, _json
@@ -227,6 +228,7 @@ class EvaluateWork:
 
     rules: str  # a rule-set file or bundled id; each process loads it once (load_ruleset caches)
     fmt: str  # html, md or json
+    template: str | None = None  # a user template for the per-form reports (html, md), else the bundled one
 
     def __call__(self, task: Task) -> TaskResult:
         """The task's forms evaluated and rendered, or the located reason it failed."""
@@ -242,7 +244,8 @@ class EvaluateWork:
             out = []
             for form, sheet, name in zip(forms, sheets, form_names(task.name, sheets), strict=True):
                 result = evaluate(ruleset, form).to_dict()
-                text = _json.dumps(result) if self.fmt == "json" else render(result, self.fmt)
+                template = None if self.template is None else Path(self.template)
+                text = _json.dumps(result) if self.fmt == "json" else render(result, self.fmt, template=template)
                 file = name + SUFFIXES[self.fmt]
                 out.append(FormResult(summarize(result, name, file, sheet), text))
         except PerfevalError as exc:
