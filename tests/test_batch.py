@@ -283,3 +283,21 @@ def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
     text = seen.decode("utf-8")
     assert "━" in text and "5/5" in text  # rich's bar and its count
     assert "perfeval: 5 inputs: 4 evaluated, 1 failed, 0 skipped (up to date);" in text
+
+
+def test_a_changed_user_template_makes_reports_stale(tmp_path: Path) -> None:
+    from perfeval_rules import batch
+
+    template, out = tmp_path / "mine.md.j2", tmp_path / "out"
+    template.write_text("{{ form.project }}: {{ total }}\n", encoding="utf-8")
+    quiet: list[str] = []
+    first = batch.to_folder([str(SEED)], "cn-mof-2020", out, "md", template=str(template), echo=quiet.append)
+    assert (out / "xinhong-community-party-building.md").read_text(encoding="utf-8") == "社区党建专项: 94.09\n"
+    assert (first.stats.evaluated, first.index.name) == (1, "index.md")
+    again = batch.to_folder([str(SEED)], "cn-mof-2020", out, "md", template=str(template), resume=True)
+    assert (again.stats.evaluated, again.stats.skipped) == (0, 1)
+    template.write_text("{{ total }}\n", encoding="utf-8")
+    changed = batch.to_folder([str(SEED)], "cn-mof-2020", out, "md", template=str(template), resume=True)
+    assert (changed.stats.evaluated, changed.stats.skipped) == (1, 0)
+    assert (out / "xinhong-community-party-building.md").read_text(encoding="utf-8") == "94.09\n"
+    assert quiet == []

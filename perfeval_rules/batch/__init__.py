@@ -128,7 +128,7 @@ def to_folder(
     ruleset = load_ruleset(path)
     info = {"id": ruleset.id, "title": ruleset.title, "version": ruleset.version, "sha256": ruleset.sha256}
     portfolio = Portfolio(info, ENGINE, fmt, [g.id for g in ruleset.grades])
-    sink = FolderSink(folder, fmt, info, portfolio, resume=resume, echo=echo)
+    sink = FolderSink(folder, fmt, info, portfolio, resume=resume, template=template, echo=echo)
     try:
         stats = run(tasks_for(paths), EvaluateWork(path, fmt, template), executor or SerialExecutor(), sink, progress)
         index = sink.close()

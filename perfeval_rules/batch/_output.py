@@ -54,12 +54,14 @@ class FolderSink:
         portfolio: Portfolio,
         *,
         resume: bool = False,
+        template: str | None = None,
         echo: Echo = print,
     ) -> None:
         self.folder = folder
         self.fmt = fmt
         self.ruleset_sha256 = ruleset["sha256"]
         self.engine = portfolio.engine["version"]
+        self.template_sha256 = None if template is None else _sha256_file(Path(template))
         self.portfolio = portfolio
         self.echo = echo
         folder.mkdir(parents=True, exist_ok=True)
@@ -102,11 +104,8 @@ class FolderSink:
         entry = None if offset is None else self._read(offset)
         if entry is None or entry.get("source") != task.path:
             return False
-        if (entry.get("ruleset_sha256"), entry.get("engine"), entry.get("format")) != (
-            self.ruleset_sha256,
-            self.engine,
-            self.fmt,
-        ):
+        made = (entry.get("ruleset_sha256"), entry.get("engine"), entry.get("format"), entry.get("template_sha256"))
+        if made != (self.ruleset_sha256, self.engine, self.fmt, self.template_sha256):
             return False
         if entry.get("input_sha256") != _sha256_file(Path(task.path)):
             return False
@@ -143,6 +142,7 @@ class FolderSink:
             "ruleset_sha256": self.ruleset_sha256,
             "engine": self.engine,
             "format": self.fmt,
+            "template_sha256": self.template_sha256,
             "forms": forms,
         }
         self._append(_json.dumps(entry, indent=None) + "\n")
