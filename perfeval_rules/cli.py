@@ -335,6 +335,7 @@ def evaluate(
     resume: bool,
     fail_on: str,
 ) -> None:
+    """Evaluate forms under a rule set: one report, a JSON stream, or a folder of reports with an index."""
     from . import batch
     from .ruleset import load_ruleset
 
@@ -431,13 +432,11 @@ def _run_with_progress(start: Callable[[Any], Any]) -> Any:
         return start(lambda done, total: bar.update(task, completed=done, total=total))
 
 
-def _interrupted(exc: Any, resume_hint: bool) -> int:
+def _interrupted(exc: Any, after: str) -> int:
     stats = exc.stats
-    hint = " Run the same command with --resume to evaluate the rest." if resume_hint else ""
     _echo_err(
         f"perfeval: interrupted: {stats.done} of {stats.total} inputs done"
-        f" ({stats.evaluated} evaluated, {stats.skipped} skipped, {stats.failed} failed);"
-        f" every report written is complete.{hint}"
+        f" ({stats.evaluated} evaluated, {stats.skipped} skipped, {stats.failed} failed);{after}"
     )
     return 130
 
@@ -457,7 +456,8 @@ def _evaluate_to_folder(
             )
         )  # fmt: skip
     except batch.Interrupted as exc:
-        return _interrupted(exc, True)
+        after = " every report written is complete. Run the same command with --resume to evaluate the rest."
+        return _interrupted(exc, after)
     s = done.stats
     _echo_err(
         f"perfeval: {s.total} inputs: {s.evaluated} evaluated, {s.failed} failed, {s.skipped} skipped (up to date);"
@@ -482,7 +482,7 @@ def _evaluate_to_stream(paths: list[str], rules: str, output: str | None, jobs: 
     try:
         stats, worst = _run_with_progress(start)
     except batch.Interrupted as exc:
-        return _interrupted(exc, False)
+        return _interrupted(exc, f" {output} was not written." if output else "")
     return _exit_code(stats.failed > 0, worst, threshold)
 
 

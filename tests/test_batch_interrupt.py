@@ -74,3 +74,18 @@ def test_sigint_leaves_whole_reports_and_resume_finishes(tmp_path: Path, jobs: s
     assert len([p for p in out.iterdir() if p.suffix == ".html"]) == FORMS + 1
     rows = parse((out / "index.html").read_text(encoding="utf-8")).by_id("forms").find("tbody").find_all("tr")
     assert [r.find("a").attrs["href"] for r in rows] == [f"form-{n:03}.html" for n in range(FORMS)]
+
+
+def test_sigint_during_a_json_stream_leaves_no_file(tmp_path: Path) -> None:
+    inputs, target = tmp_path / "in", tmp_path / "all.json"
+    inputs.mkdir()
+    for n in range(FORMS):
+        shutil.copy(SEED, inputs / f"form-{n:03}.tsv")
+    proc = _start(str(inputs), "--rules", "cn-mof-2020", "-o", str(target))
+    time.sleep(2.5)  # the array is written only when the last form is done, several seconds later
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.startswith("perfeval: interrupted")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]  # neither the array nor a temporary file

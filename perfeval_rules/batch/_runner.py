@@ -180,7 +180,14 @@ class ProcessExecutor:
         """The results of `work` over `tasks`, in task order, computed ahead by the workers."""
         # forkserver: workers start from a clean, single-threaded process (a progress bar runs a thread here).
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["perfeval_rules.batch._runner"])
+        context.set_forkserver_preload(
+            [
+                "perfeval_rules.batch._runner",
+                "perfeval_rules.engine",
+                "perfeval_rules.forms",
+                "perfeval_rules.report._render",
+            ]
+        )
         window = self.window or 4 * self.workers
         pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_sigint)
         pending: deque[Future[TaskResult]] = deque()
