@@ -1,7 +1,8 @@
 """The `perfeval` command line: parses arguments, calls the public API, maps errors to exit codes.
 
 Exit codes: 0 done; 1 a --fail-on threshold was hit, a text came out unparsed, or some forms in a
-batch failed; 2 bad usage or invalid input (the message names file, line and column).
+batch failed; 2 bad usage or invalid input (the message names file, line and column); 130 stopped by
+Ctrl-C (every report already written is whole).
 """
 
 from __future__ import annotations
