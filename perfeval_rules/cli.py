@@ -510,9 +510,10 @@ def compare(
     changes with the policy on each side; then how many forms change grade and which way, the
     distribution of total changes, the policies behind the change and the findings that appear or
     disappear. The totals are exactly those `perfeval evaluate` gives under each rule set. With
-    --base reported the candidate is compared with the scores as filed on the forms. The report
-    always lists what differs between the resolved rule sets (policies, tiers, grades, checks,
-    budget, rounding, tolerances, vocabulary). A form that cannot be read is listed (exit 1).
+    --base reported the candidate is compared with the scores as filed on the forms; otherwise the
+    report also lists what differs between the resolved rule sets (policies, tiers, grades, checks,
+    budget, rounding, tolerances, vocabulary). Markdown by default. A form that cannot be read is
+    listed with its reason (exit 1).
     """
     from .compare import REPORTED
     from .compare import compare as run_comparison
