@@ -301,3 +301,16 @@ def test_a_changed_user_template_makes_reports_stale(tmp_path: Path) -> None:
     assert (changed.stats.evaluated, changed.stats.skipped) == (1, 0)
     assert (out / "xinhong-community-party-building.md").read_text(encoding="utf-8") == "94.09\n"
     assert quiet == []
+
+
+def test_a_torn_manifest_line_only_costs_that_form_again(inputs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    files = [str(inputs / "a-original.tsv"), str(inputs / "c-half-spent.tsv")]
+    assert _run("evaluate", *files, "--rules", "cn-mof-2020", "-o", f"{out}/")[0] == 0
+    manifest = out / MANIFEST
+    lines = manifest.read_text(encoding="utf-8").splitlines(keepends=True)
+    manifest.write_text(lines[0] + lines[1][: len(lines[1]) // 2], encoding="utf-8")  # a crash mid-write
+    code, _, err = _run("evaluate", *files, "--rules", "cn-mof-2020", "-o", f"{out}/", "--resume")
+    assert code == 0
+    assert err.startswith("perfeval: 2 inputs: 1 evaluated, 0 failed, 1 skipped (up to date);")
+    assert manifest.read_text(encoding="utf-8").splitlines(keepends=True) == lines

@@ -69,6 +69,8 @@ class FolderSink:
         self.earlier = self._offsets() if resume else {}
         if not resume:
             write_atomically(self.manifest, "")
+        elif self._torn():
+            self._append("\n")  # end the torn line, so the next entry starts a line of its own
         self.names: list[str] = []
 
     def _lines(self) -> Iterator[tuple[int, bytes]]:
@@ -82,6 +84,18 @@ class FolderSink:
                     offset += len(line)
         except OSError:
             return
+
+    def _torn(self) -> bool:
+        """True when the manifest's last line lacks its newline (a crash in the middle of a write)."""
+        try:
+            with self.manifest.open("rb") as journal:
+                journal.seek(0, os.SEEK_END)
+                if journal.tell() == 0:
+                    return False
+                journal.seek(-1, os.SEEK_END)
+                return journal.read(1) != b"\n"
+        except OSError:
+            return False
 
     def _offsets(self) -> dict[str, int]:
         """The offset of the last manifest line of each input name."""
