@@ -164,6 +164,14 @@ class SerialExecutor:
             yield work(task)
 
 
+_PRELOAD = [
+    "perfeval_rules.batch._runner",
+    "perfeval_rules.engine",
+    "perfeval_rules.forms",
+    "perfeval_rules.report._render",
+]
+
+
 def _ignore_sigint() -> None:
     # Ctrl-C reaches the whole process group; only the parent decides what to do with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -178,16 +186,15 @@ class ProcessExecutor:
 
     def map(self, work: Work, tasks: Iterable[Task]) -> Iterator[TaskResult]:
         """The results of `work` over `tasks`, in task order, computed ahead by the workers."""
-        # forkserver: workers start from a clean, single-threaded process (a progress bar runs a thread here).
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(
-            [
-                "perfeval_rules.batch._runner",
-                "perfeval_rules.engine",
-                "perfeval_rules.forms",
-                "perfeval_rules.report._render",
-            ]
-        )
+        # forkserver: workers start from a clean, single-threaded process (a progress bar runs a thread here);
+        # where there is none (Windows), spawn.
+        context: multiprocessing.context.BaseContext
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            forkserver = multiprocessing.get_context("forkserver")
+            forkserver.set_forkserver_preload(_PRELOAD)
+            context = forkserver
+        else:  # pragma: no cover - not on Linux
+            context = multiprocessing.get_context("spawn")
         window = self.window or 4 * self.workers
         pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_sigint)
         pending: deque[Future[TaskResult]] = deque()
