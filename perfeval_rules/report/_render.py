@@ -19,9 +19,6 @@ from ..errors import InputError, Location, TemplateError
 from ..resources import templates_dir
 from . import _format
 
-BUNDLED = {"html": "report.html.j2", "md": "report.md.j2"}
-KINDS = ("report", "portfolio", "compare")  # the bundled templates are <kind>.<fmt>.j2
-
 _QUOTED = re.compile(r"'([^']+)'|\"([^\"]+)\"")
 
 
