@@ -291,6 +291,11 @@ def cli_rows(args: argparse.Namespace, targets: list[tuple[str, float, bool]]) -
             f"  {'minimal hand-written script':<36}{t_min:>10.2f} s",
         ]
         targets.append(("CLI / minimal script <= 5", t_cli / t_min, t_cli <= 5 * t_min))
+        t_jobs, _ = timed_child(perfeval_cli(small, base / "out-jobs2.json", ("--jobs", "2")), CLI_OK)
+        if (base / "out-jobs2.json").read_bytes() != (base / "out-small.json").read_bytes():
+            raise SystemExit("--jobs 2 wrote other bytes than --jobs 1")
+        lines.append(f"  {'the same with --jobs 2':<36}{t_jobs:>10.2f} s   (identical output)")
+        targets.append(("--jobs 1 / --jobs 2 >= 1.7", t_cli / t_jobs, t_cli >= 1.7 * t_jobs))
         shutil.rmtree(small)
         large = base / "forms-large"
         generate.write(large, args.memory_forms)
