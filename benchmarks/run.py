@@ -151,17 +151,28 @@ Path(sys.argv[2]).write_text(json.dumps(out, ensure_ascii=False), encoding="utf-
 CLI_OK = (0, 1)  # 1: findings reached --fail-on or some forms failed; still a complete run
 
 
+# A small launcher process runs each command and reports its wall time and peak RSS. Started straight
+# from this (large) benchmark process, a child's ru_maxrss would count the pages it shares with it
+# between fork and exec.
+LAUNCHER = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+_, status, usage = os.wait4(child.pid, 0)
+seconds = time.perf_counter() - start
+sys.stderr.write(child.stderr.read().decode())
+print(seconds, usage.ru_maxrss)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def timed_child(argv: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one child process; it must succeed."""
-    start = time.perf_counter()
-    child = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    stderr = child.stderr.read().decode() if child.stderr else ""
-    if child.returncode not in ok:
-        raise SystemExit(f"{' '.join(argv)} failed ({child.returncode}):\n{stderr}")
-    return seconds, usage.ru_maxrss
+    """Wall seconds and peak RSS (KiB) of one command run by the launcher; it must succeed."""
+    done = subprocess.run([sys.executable, "-c", LAUNCHER, *argv], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode not in ok:
+        raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr}")
+    seconds, rss = done.stdout.split()
+    return float(seconds), int(rss)
 
 
 def perfeval_cli(folder: Path, out: Path, extra: tuple[str, ...] = ()) -> list[str]:
