@@ -52,16 +52,17 @@ def dump(obj: Any, write: Callable[[str], Any], indent: int | None = 2) -> None:
 
 
 def _write(obj: Any, out: list[str], indent: int | None, level: int) -> None:
-    # Exact types first (most of a result is str, Decimal, None, dict and list), then the general rules.
+    # Exact types first (a result is str, Decimal, None, bool, dict and list), then the general rules:
+    # isinstance against the Mapping and Sequence ABCs is slow enough to matter on large batches.
+    scalar = _scalar(obj)
+    if scalar is not None:
+        out.append(scalar)
+        return
     kind = type(obj)
-    if kind is str:
-        out.append(_string(obj))
-    elif obj is None:
-        out.append("null")
-    elif kind is bool:
-        out.append("true" if obj else "false")
-    elif kind is Decimal:
-        out.append(number(obj))
+    if kind is dict:
+        _mapping(obj, out, indent, level)
+    elif kind is list or kind is tuple:
+        _sequence(obj, out, indent, level)
     elif isinstance(obj, bool | str):
         out.append(json.dumps(obj, ensure_ascii=False))
     elif isinstance(obj, Decimal):
@@ -71,43 +72,51 @@ def _write(obj: Any, out: list[str], indent: int | None, level: int) -> None:
     elif isinstance(obj, float):
         raise TypeError(f"binary float {obj!r} in output; use Decimal")
     elif isinstance(obj, Mapping):
-        if not obj:
-            out.append("{}")
-            return
-        inner, outer = _separators(indent, level)
-        out.append("{")
-        first = True
-        for key, value in obj.items():
-            out.append(inner[first])
-            first = False
-            out.append(_string(str(key)))
-            out.append(": ")
-            scalar = _scalar(value)
-            if scalar is None:
-                _write(value, out, indent, level + 1)
-            else:
-                out.append(scalar)
-        out.append(outer)
-        out.append("}")
+        _mapping(obj, out, indent, level)
     elif isinstance(obj, Sequence):
-        if not obj:
-            out.append("[]")
-            return
-        inner, outer = _separators(indent, level)
-        out.append("[")
-        first = True
-        for value in obj:
-            out.append(inner[first])
-            first = False
-            scalar = _scalar(value)
-            if scalar is None:
-                _write(value, out, indent, level + 1)
-            else:
-                out.append(scalar)
-        out.append(outer)
-        out.append("]")
+        _sequence(obj, out, indent, level)
     else:
         raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
+def _mapping(obj: Mapping[Any, Any], out: list[str], indent: int | None, level: int) -> None:
+    if not obj:
+        out.append("{}")
+        return
+    inner, outer = _separators(indent, level)
+    out.append("{")
+    first = True
+    for key, value in obj.items():
+        out.append(inner[first])
+        first = False
+        out.append(_string(key if type(key) is str else str(key)))
+        out.append(": ")
+        scalar = _scalar(value)
+        if scalar is None:
+            _write(value, out, indent, level + 1)
+        else:
+            out.append(scalar)
+    out.append(outer)
+    out.append("}")
+
+
+def _sequence(obj: Sequence[Any], out: list[str], indent: int | None, level: int) -> None:
+    if not obj:
+        out.append("[]")
+        return
+    inner, outer = _separators(indent, level)
+    out.append("[")
+    first = True
+    for value in obj:
+        out.append(inner[first])
+        first = False
+        scalar = _scalar(value)
+        if scalar is None:
+            _write(value, out, indent, level + 1)
+        else:
+            out.append(scalar)
+    out.append(outer)
+    out.append("]")
 
 
 def _scalar(value: Any) -> str | None:
