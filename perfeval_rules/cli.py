@@ -273,6 +273,7 @@ def test_command(ctx: click.Context, rules_path: str | None, rules: str | None) 
 # --- evaluation -----------------------------------------------------------------------------------
 
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+_SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".md": "md"}
 
 
 @cli.command()
@@ -292,9 +293,20 @@ _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
     show_default=True,
     help="Exit 1 when a finding of this severity (or worse) is found.",
 )
+@click.option(
+    "--template",
+    type=click.Path(dir_okay=False),
+    help="Render html or md with this Jinja2 template instead of the bundled one (it runs sandboxed).",
+)
 @click.pass_context
 def evaluate(
-    ctx: click.Context, forms: tuple[str, ...], rules: str, fmt: str | None, output: str | None, fail_on: str
+    ctx: click.Context,
+    forms: tuple[str, ...],
+    rules: str,
+    fmt: str | None,
+    output: str | None,
+    fail_on: str,
+    template: str | None,
 ) -> None:
     """Evaluate forms (FORM files or folders of them) under a rule set and write the result.
 
@@ -306,8 +318,10 @@ def evaluate(
     from .ruleset import load_ruleset
 
     if fmt is None:
-        suffix = Path(output).suffix.lower() if output else ""
-        fmt = {".html": "html", ".htm": "html", ".md": "md"}.get(suffix, "json")
+        # From the -o suffix, else from a template's name (report.html.j2), else json.
+        suffixes = [Path(output).suffix.lower()] if output else []
+        suffixes += [s.lower() for s in Path(template).suffixes] if template else []
+        fmt = next((_SUFFIX_FORMATS[s] for s in suffixes if s in _SUFFIX_FORMATS), "json")
     ruleset = load_ruleset(rules)
     paths = _form_paths(forms)
     results: list[dict[str, Any]] = []
@@ -330,7 +344,10 @@ def evaluate(
     if fmt != "json" and not single:
         raise UsageError(f"--format {fmt} renders one form; give one FORM or use --format json")
     payload: Any = results[0] if single else results
-    text = _json.dumps(payload) + "\n" if fmt == "json" else _render(results[0], fmt)
+    if fmt == "json" and template is None:
+        text = _json.dumps(payload) + "\n"
+    else:
+        text = _render(results[0], fmt, Path(template) if template else None)
     if output:
         write_atomically(Path(output), text)
     else:
@@ -378,11 +395,11 @@ def _load_form(path: str, ruleset: Any) -> Any:
     return load_form(path, **_vocabulary_options(ruleset))
 
 
-def _render(result: dict[str, Any], fmt: str) -> str:
+def _render(result: dict[str, Any], fmt: str, template: Path | None = None) -> str:
     """The HTML or Markdown report of one result; Jinja2 loads only now, so other commands start fast."""
     from .report import render
 
-    return render(result, fmt)
+    return render(result, fmt, template=template)
 
 
 @cli.command()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +34,7 @@ def render_template(result: Mapping[str, Any], fmt: str, template: Path | None) 
             raise InputError("template file not found", Location(file=str(template)))
         env = _environment(fmt, str(template.parent))
         name = template.name
+    token = _STEPS.set(_Steps())
     try:
         return env.get_template(name).render(dict(result))
     except jinja2.TemplateSyntaxError as exc:
@@ -48,6 +50,8 @@ def render_template(result: Mapping[str, Any], fmt: str, template: Path | None) 
         RecursionError,
     ) as exc:
         raise _template_error(exc, env) from None
+    finally:
+        _STEPS.reset(token)
 
 
 def _template_error(exc: Exception, env: SandboxedEnvironment) -> TemplateError:
@@ -63,13 +67,61 @@ def _template_error(exc: Exception, env: SandboxedEnvironment) -> TemplateError:
     return TemplateError(message, _where(exc, message, env))
 
 
+MAX_RANGE_STEPS = 1_000_000
+"""range() in a template yields at most this many values in one render, nested loops together."""
+
+MAX_SIZE = 10_000_000
+"""`*` and `**` in a template may not build a text, list or number larger than this (characters, items, digits)."""
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja2's sandbox (no private attributes, no unsafe calls) that also bounds the work a template asks for."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        """Refuse `*` and `**` whose result would be huge ('x' * 10**9, 10 ** 10 ** 9) before computing it."""
+        if operator == "**":
+            if isinstance(left, int | Decimal) and isinstance(right, int | Decimal):
+                digits, exponent = len(str(abs(int(left)))), abs(int(right))
+                if exponent > 1 and digits * exponent > MAX_SIZE:
+                    raise jinja2.exceptions.SecurityError(f"{left} ** {right} would be larger than {MAX_SIZE} digits")
+            return left**right
+        seq, count = (left, right) if isinstance(left, str | list | tuple) else (right, left)
+        if isinstance(seq, str | list | tuple) and isinstance(count, int) and len(seq) * count > MAX_SIZE:
+            raise jinja2.exceptions.SecurityError(f"repeating a {type(seq).__name__} {count} times is too large")
+        return left * right
+
+
+class _Steps:
+    """The range() budget of one render; a context variable, so concurrent renders never share one."""
+
+    def __init__(self) -> None:
+        self.left = MAX_RANGE_STEPS
+
+
+_STEPS: contextvars.ContextVar[_Steps] = contextvars.ContextVar("perfeval_template_steps")
+
+
+def _bounded_range(*args: int) -> Iterator[int]:
+    """range() whose values, over every loop of one render, are at most MAX_RANGE_STEPS."""
+    values = range(*args)
+    steps = _STEPS.get()
+    if len(values) > steps.left:
+        raise jinja2.exceptions.SecurityError(
+            f"range() would loop more than {MAX_RANGE_STEPS} times in this template (a runaway loop?)"
+        )
+    steps.left -= len(values)
+    return iter(values)
+
+
 @lru_cache(maxsize=16)
 def _environment(fmt: str, user_dir: str | None) -> SandboxedEnvironment:
     """One sandboxed environment per format (and user template folder), so compiled templates are reused."""
     paths = [user_dir] if user_dir is not None else []
     paths.append(str(templates_dir()))
     html = fmt == "html"
-    env = SandboxedEnvironment(
+    env = _Sandbox(
         loader=jinja2.FileSystemLoader(paths),
         autoescape=html,
         undefined=jinja2.StrictUndefined,
@@ -86,6 +138,8 @@ def _environment(fmt: str, user_dir: str | None) -> SandboxedEnvironment:
         runs=_format.runs,
         md=_format.md_escape,
     )
+    env.globals["range"] = _bounded_range
+    del env.globals["lipsum"]  # builds text of any size on request; no report needs it
     return env
 
 
