@@ -417,6 +417,15 @@ def explain(form: str, rules: str, name: str) -> None:
     click.echo(render_explanation(find_indicator(evaluation, name)))
 
 
+@cli.command("explain-code")
+@click.argument("code")
+def explain_code(code: str) -> None:
+    """Explain an error code (E001…), finding code (score-mismatch …) or import-note code: cause, example, fix."""
+    from .catalogue import describe, lookup
+
+    click.echo(describe(lookup(code)))
+
+
 def main() -> None:
     """Console entry point."""
     cli.main(prog_name="perfeval")
