@@ -54,15 +54,25 @@ class Document:
         return Location(file=self.filename, line=line, column=column, source_line=source)
 
 
-def read_text(path: str | Path) -> str:
-    """A UTF-8 text file (BOM allowed), with a located error instead of an OSError or decode error."""
-    p = Path(path)
+def read_bytes(path: str | Path) -> bytes:
+    """The bytes of a file, at most MAX_BYTES, with a located error instead of an OSError.
+
+    Reads no more than the limit allows, so a huge file, a device (/dev/zero) or a pipe that never ends
+    costs nothing beyond it.
+    """
     try:
-        raw = p.read_bytes()
+        with open(path, "rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", Location(file=str(path))) from None
     if len(raw) > MAX_BYTES:
         raise InputError(f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB", Location(file=str(path)))
+    return raw
+
+
+def read_text(path: str | Path) -> str:
+    """A UTF-8 text file (BOM allowed), with a located error instead of an OSError or decode error."""
+    raw = read_bytes(path)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -253,3 +253,29 @@ def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
         assert (proc.returncode, proc.stdout) == (2, "")
         assert proc.stderr.startswith(f"perfeval: {path}") and head in proc.stderr
         assert "Traceback" not in proc.stderr
+
+
+def test_a_batch_lists_hostile_files_as_failed_and_evaluates_the_rest(tmp_path: Path) -> None:
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    (folder / "a.tsv").write_text(SEED_TEXT, encoding="utf-8")
+    _with_part(_workbook(tmp_path / "seed.xlsx"), folder / "b.xlsx", "xl/big.xml", 4)
+    random_bytes = next(c for c in CASES if c["name"] == "random-bytes-as-yaml")["hex"]
+    (folder / "c.yaml").write_bytes(bytes.fromhex(random_bytes))
+    (folder / "d.yaml").write_text("project: !!python/name:os.system\nindicators: []\n", encoding="utf-8")
+    code, out, err = _run("evaluate", str(folder), "--rules", "cn-mof-2020")
+    assert code == 1 and "Traceback" not in err
+    assert [r["form"]["source"] for r in json.loads(out)] == [str(folder / "a.tsv")]
+    for name, message in [
+        ("b.xlsx", "refused: part 'xl/big.xml' would expand"),
+        ("c.yaml", "not UTF-8 text (byte 0xe5 at offset 4) [E001]"),
+        ("d.yaml", ":1:10: tag 'tag:yaml.org,2002:python/name:os.system' is not allowed"),
+    ]:
+        assert f"{folder / name}" in err and message in err, name
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_an_endless_device_is_read_only_up_to_the_limit() -> None:
+    start = time.monotonic()
+    assert _refused(Path("/dev/zero")) == "/dev/zero: file is larger than 20 MiB [E001]"
+    assert time.monotonic() - start < 5

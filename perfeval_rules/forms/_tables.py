@@ -17,8 +17,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from .._yaml import MAX_BYTES
-from ..errors import FormError, InputError, Location
+from .. import _yaml
+from ..errors import FormError, Location
 
 MAX_ROWS = 50_000
 MAX_COLUMNS = 256
@@ -96,13 +96,7 @@ def cell_name(column: int, row: int) -> str:
 
 def read_bytes(path: str | Path) -> bytes:
     """The bytes of a file, bounded in size, with a located error instead of an OSError."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", Location(file=str(path))) from None
-    if len(raw) > MAX_BYTES:
-        raise InputError(f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB", Location(file=str(path)))
-    return raw
+    return _yaml.read_bytes(path)
 
 
 def decode(raw: bytes, file: str) -> str:
