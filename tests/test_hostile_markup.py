@@ -93,3 +93,33 @@ def test_json_keeps_the_text_exactly(hostile_tsv: Path) -> None:
     assert result["form"]["project"] == "社区党建专项" + X
     indicator = next(i for i in result["indicators"] if i["name"].startswith("“两新”党建服务覆盖党员人数"))
     assert (indicator["name"], indicator["reason"]) == ("“两新”党建服务覆盖党员人数" + X, X)
+
+
+def test_every_field_of_a_yaml_form_is_escaped(tmp_path: Path) -> None:
+    """A hand-written form puts the payload where a table cannot: 一级/二级 labels, funds labels, the grade."""
+    quoted = json.dumps(X, ensure_ascii=False)
+    path = tmp_path / "hostile.yaml"
+    path.write_text(
+        f"""project: {quoted}
+department: {quoted}
+implementer: {quoted}
+funds:
+  - {{label: {quoted}, initial_budget: 10, budget: 10, executed: 10, weight: 10.00, score: 10.00}}
+goals: {{expected: {quoted}, achieved: {quoted}}}
+indicators:
+  - {{level1: {quoted}, level2: {quoted}, name: {quoted}, target: {quoted}, actual: {quoted}, weight: 90.00,
+     reported_score: 90.00, reason: {quoted}}}
+reported_total: 100
+reported_grade: {quoted}
+""",
+        encoding="utf-8",
+    )
+    html = _evaluate(path, "html")
+    root = parse(html)
+    assert root.find_all("script") == [] and "<img src=x" not in html and "<svg onload" not in html
+    assert [(n.tag, a) for n in root.iter() for a in n.attrs if a.lower().startswith("on")] == []
+    visible = _text(root)
+    assert visible.count(X) >= 10  # project, department, implementer, goals, labels, name, texts, reason, grade
+    md = _evaluate(path, "md")
+    assert "<script" not in md and "<img" not in md and "<svg" not in md
+    assert md.count(X.replace("<", "&lt;").replace(">", "&gt;")) >= 10

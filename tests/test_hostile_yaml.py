@@ -5,6 +5,9 @@ Each is refused with a located message (YamlError, E002) by the loader and by th
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -129,3 +132,24 @@ def test_keys_keep_their_written_form(key: str) -> None:
     """YAML 1.1 reads `yes:` as true and `~:` as null; as keys they stay the text written, not 'True' or 'None'."""
     expected = "31" if key == "0x1f" else key
     assert list(_yaml.load_text(f"{key}: v\n").data) == [expected]
+
+
+def test_python_tag_through_a_real_process(tmp_path: Path) -> None:
+    """No object is built, no command runs, and the message reaches stderr as it is."""
+    path = tmp_path / "x.yaml"
+    path.write_text('project: !!python/object/apply:os.system ["touch pwned.txt"]\nindicators: []\n', "utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "perfeval_rules", "evaluate", str(path), "--rules", "cn-mof-2020"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+        timeout=60,
+    )
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == (
+        f"perfeval: {path}:1:10: tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed here [E002]\n"
+        '    project: !!python/object/apply:os.system ["touch pwned.txt"]\n'
+        "             ^\n"
+    )
+    assert not (tmp_path / "pwned.txt").exists()
