@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,29 @@ def dumps(obj: Any, indent: int | None = 2) -> str:
     parts: list[str] = []
     _write(obj, parts, indent, 0)
     return "".join(parts)
+
+
+class _Stream:
+    """Stands in for the list of pieces: each piece goes straight to `write`; only the last is kept."""
+
+    def __init__(self, write: Callable[[str], Any]) -> None:
+        self.write = write
+        self.last = ""
+
+    def append(self, piece: str) -> None:
+        self.write(piece)
+        self.last = piece
+
+    def __getitem__(self, index: int) -> str:
+        return self.last  # _newline looks only at the last piece
+
+    def __bool__(self) -> bool:
+        return bool(self.last)
+
+
+def dump(obj: Any, write: Callable[[str], Any], indent: int | None = 2) -> None:
+    """Like `dumps`, piece by piece into `write` (a file's write), so a long document is never whole in memory."""
+    _write(obj, _Stream(write), indent, 0)  # type: ignore[arg-type]
 
 
 def _write(obj: Any, out: list[str], indent: int | None, level: int) -> None:

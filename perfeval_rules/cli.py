@@ -1,11 +1,13 @@
 """The `perfeval` command line: parses arguments, calls the public API, maps errors to exit codes.
 
 Exit codes: 0 done; 1 a --fail-on threshold was hit, a text came out unparsed, or some forms in a
-batch failed; 2 bad usage or invalid input (the message names file, line and column).
+batch failed; 2 bad usage or invalid input (the message names file, line and column); 130 stopped by
+Ctrl-C (every report already written is whole).
 """
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -273,19 +275,49 @@ def test_command(ctx: click.Context, rules_path: str | None, rules: str | None) 
 # --- evaluation -----------------------------------------------------------------------------------
 
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
-_SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".md": "md"}
 
 
-@cli.command()
+_EVALUATE_HELP = """Evaluate forms (FORM files or folders of them) under a rule set and write the reports.
+
+\b
+Where the output goes:
+  no -o                      stdout: JSON (one object for one form, an array for several),
+                             or the HTML/Markdown report of one form
+  -o FILE                    that file, written atomically: one form's report, or the JSON array
+  -o DIR                     a folder with one report per form and a portfolio index (index.html,
+                             index.md or index.json), when DIR exists, ends with "/", or the
+                             format is html or md and several forms are given (several FORMs or a
+                             folder). A workbook with several sheets gives one report per sheet.
+\b
+The format is --format, else the -o suffix (.html, .md, .json), else html for a folder and json
+otherwise. Report names come from the input names (x.tsv -> x.html; a workbook's sheets
+book@Sheet1.html; clashing names get -tsv/-csv, then -2, -3 ...). Tables are imported on the fly
+with the rule set's vocabulary. A form that cannot be read is listed with its reason (in the index
+and on stderr) and the others are still evaluated (exit 1). Ctrl-C stops after the reports already
+finished (exit 130); --resume then skips every report that is complete and current (same input,
+rule set, engine version and format, as recorded in the folder's .perfeval-manifest.jsonl).
+"""
+
+
+@cli.command(help=_EVALUATE_HELP)
 @click.argument("forms", nargs=-1, required=True)
 @click.option("--rules", "rules", required=True, metavar="RULESET", help="Rule-set file or bundled id.")
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["json", "html", "md"]),
-    help="Output format (default: from the -o file's suffix, .html or .md, else json).",
+    help="Output format (default: from the -o suffix, .html, .md or .json; html for a folder; else json).",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here (atomically) instead of stdout.")
+@click.option("-o", "--output", type=click.Path(), help="Write to this file or folder (atomically) instead of stdout.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Evaluate in this many processes; the output is the same as with 1.",
+)
+@click.option("--resume", is_flag=True, help="Into an output folder: skip the forms whose reports are current.")
 @click.option(
     "--fail-on",
     type=click.Choice(["error", "warning", "never"]),
@@ -305,101 +337,224 @@ def evaluate(
     rules: str,
     fmt: str | None,
     output: str | None,
+    jobs: int,
+    resume: bool,
     fail_on: str,
     template: str | None,
 ) -> None:
-    """Evaluate forms (FORM files or folders of them) under a rule set and write the result.
-
-    JSON is one object for one form, an array for several (a folder, several files, a workbook with
-    several sheets). Tables are imported on the fly with the rule set's vocabulary. A form that
-    cannot be read is reported on stderr and the others are still evaluated (exit 1).
-    """
-    from .engine import evaluate as run_evaluation
+    """Evaluate forms under a rule set: one report, a JSON stream, or a folder of reports with an index."""
+    from . import batch
     from .ruleset import load_ruleset
 
-    if fmt is None:
-        # From the -o suffix, else from a template's name (report.html.j2), else json.
-        suffixes = [Path(output).suffix.lower()] if output else []
-        suffixes += [s.lower() for s in Path(template).suffixes] if template else []
-        fmt = next((_SUFFIX_FORMATS[s] for s in suffixes if s in _SUFFIX_FORMATS), "json")
-    ruleset = load_ruleset(rules)
-    paths = _form_paths(forms)
-    results: list[dict[str, Any]] = []
-    failed = False
-    worst = len(_SEVERITY_RANK)
-    for path in paths:
-        try:
-            loaded = _load_forms(path, ruleset)
-        except PerfevalError as exc:
-            if len(paths) == 1 and paths[0] == forms[0]:
-                raise
-            click.echo(f"perfeval: {exc}", err=True)
-            failed = True
-            continue
-        for form in loaded:
-            evaluation = run_evaluation(ruleset, form)
-            results.append(evaluation.to_dict())
-            worst = min([worst, *(_SEVERITY_RANK[f.severity] for f in evaluation.findings)])
-    single = len(forms) == 1 and paths == [forms[0]] and len(results) == 1
-    if fmt != "json" and not single:
-        raise UsageError(f"--format {fmt} renders one form; give one FORM or use --format json")
-    payload: Any = results[0] if single else results
-    if fmt == "json" and template is None:
-        text = _json.dumps(payload) + "\n"
+    load_ruleset(rules)  # a bad rule set stops here, before any form is read
+    paths = batch.input_files(forms)
+    several = len(paths) > 1 or any(Path(f).is_dir() for f in forms)
+    folder = output is not None and (Path(output).is_dir() or output.endswith(("/", os.sep)))
+    fmt = fmt or _format_for(output, folder, template)
+    if template is not None and fmt == "json":
+        raise UsageError("a template applies to html and md reports, not to json")
+    folder = folder or (output is not None and fmt != "json" and several)
+    if resume and not folder:
+        raise UsageError("--resume continues a batch written to a folder: give -o DIR")
+    threshold = _SEVERITY_RANK[fail_on] if fail_on != "never" else -1
+    if folder:
+        assert output is not None
+        code = _evaluate_to_folder(paths, rules, Path(output), fmt, jobs, resume, threshold, template)
+    elif not several:
+        code = _evaluate_one(paths[0], rules, fmt, output, threshold, template)
+    elif fmt != "json":
+        raise UsageError(f"--format {fmt} with several forms writes a folder: give -o DIR")
     else:
-        text = _render(results[0], fmt, Path(template) if template else None)
+        code = _evaluate_to_stream(paths, rules, output, jobs, threshold)
+    if code:
+        ctx.exit(code)
+
+
+def _format_for(output: str | None, folder: bool, template: str | None = None) -> str:
+    """The format from the -o suffix, else from a --template's name (my.md.j2); html for a folder; json otherwise."""
+    suffixes = [Path(output).suffix.lower()] if output and not folder else []
+    suffixes += [x.lower() for x in Path(template).suffixes] if template else []
+    formats = {".html": "html", ".htm": "html", ".md": "md", ".json": "json"}
+    return next((formats[x] for x in suffixes if x in formats), "html" if folder else "json")
+
+
+def _echo_err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _exit_code(failed: bool, worst: int | None, threshold: int) -> int:
+    return 1 if failed or (worst is not None and worst <= threshold) else 0
+
+
+def _evaluate_one(path: str, rules: str, fmt: str, output: str | None, threshold: int, template: str | None) -> int:
+    """One input file: its form's report (or the JSON array of a workbook's forms) to stdout or a file."""
+    from . import batch
+
+    result = batch.EvaluateWork(rules, fmt, template)(batch.tasks_for([path])[0])
+    if result.error is not None:
+        _echo_err(f"perfeval: {result.error}")
+        return 2
+    if len(result.forms) > 1 and fmt != "json":
+        raise UsageError(
+            f"{path} holds {len(result.forms)} forms; --format {fmt} writes them to a folder: give -o DIR/"
+        )
+    if len(result.forms) == 1:
+        text = result.forms[0].text + ("\n" if fmt == "json" else "")
+    else:
+        buffer = io.StringIO()
+        sink = batch.JsonArraySink(buffer)
+        sink.add(result)
+        sink.close()
+        text = buffer.getvalue()
     if output:
         write_atomically(Path(output), text)
     else:
         click.echo(text, nl=False)
-    if failed or (fail_on != "never" and worst <= _SEVERITY_RANK[fail_on]):
+    worst = min((n for f in result.forms for n, s in enumerate(_SEVERITY_RANK) if f.summary["counts"][s]), default=None)
+    return _exit_code(False, worst, threshold)
+
+
+def _progress() -> Any:
+    """A rich progress bar on stderr when it is a terminal; None (quiet) otherwise."""
+    import sys
+
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("perfeval"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+
+
+def _run_with_progress(start: Callable[[Any], Any]) -> Any:
+    """Run `start(progress_callback)` with a progress bar on a terminal."""
+    bar = _progress()
+    if bar is None:
+        return start(None)
+    with bar:
+        task = bar.add_task("evaluate", total=None)
+        return start(lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def _interrupted(exc: Any, after: str) -> int:
+    stats = exc.stats
+    _echo_err(
+        f"perfeval: interrupted: {stats.done} of {stats.total} inputs done"
+        f" ({stats.evaluated} evaluated, {stats.skipped} skipped, {stats.failed} failed);{after}"
+    )
+    return 130
+
+
+def _evaluate_to_folder(
+    paths: list[str], rules: str, folder: Path, fmt: str, jobs: int, resume: bool, threshold: int, template: str | None
+) -> int:
+    from . import batch
+
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} is a file; a batch of html or md reports needs a folder (give -o DIR)")
+    try:
+        done = _run_with_progress(
+            lambda progress: batch.to_folder(
+                paths, rules, folder, fmt, executor=batch.executor_for(jobs), resume=resume, template=template,
+                progress=progress, echo=_echo_err,
+            )
+        )  # fmt: skip
+    except batch.Interrupted as exc:
+        after = " every report written is complete. Run the same command with --resume to evaluate the rest."
+        return _interrupted(exc, after)
+    s = done.stats
+    _echo_err(
+        f"perfeval: {s.total} inputs: {s.evaluated} evaluated, {s.failed} failed, {s.skipped} skipped (up to date);"
+        f" index: {done.index}"
+    )
+    return _exit_code(s.failed > 0, done.worst, threshold)
+
+
+def _evaluate_to_stream(paths: list[str], rules: str, output: str | None, jobs: int, threshold: int) -> int:
+    import sys
+
+    from . import batch
+    from ._io import open_atomically
+
+    def start(progress: Any) -> Any:
+        executor = batch.executor_for(jobs)
+        if output is None:
+            return batch.to_stream(paths, rules, sys.stdout, executor=executor, progress=progress, echo=_echo_err)
+        with open_atomically(Path(output)) as out:
+            return batch.to_stream(paths, rules, out, executor=executor, progress=progress, echo=_echo_err)
+
+    try:
+        stats, worst = _run_with_progress(start)
+    except batch.Interrupted as exc:
+        return _interrupted(exc, f" {output} was not written." if output else "")
+    return _exit_code(stats.failed > 0, worst, threshold)
+
+
+@cli.command()
+@click.argument("forms", nargs=-1)
+@click.option(
+    "--base", required=True, metavar="RULESET", help="The rule set in force, or 'reported' (the scores as filed)."
+)
+@click.option("--candidate", required=True, metavar="RULESET", help="The rule set to try.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "html", "md"]),
+    help="Output format (default: from the -o suffix, .html, .md or .json, else md).",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here (atomically) instead of stdout.")
+@click.pass_context
+def compare(
+    ctx: click.Context, forms: tuple[str, ...], base: str, candidate: str, fmt: str | None, output: str | None
+) -> None:
+    """Compare two rule sets: on forms (FORM files or folders), or, with no forms, the rules themselves.
+
+    For every form: total and grade under both and the difference, and each indicator whose score
+    changes with the policy on each side; then how many forms change grade and which way, the
+    distribution of total changes, the policies behind the change and the findings that appear or
+    disappear. The totals are exactly those `perfeval evaluate` gives under each rule set. With
+    --base reported the candidate is compared with the scores as filed on the forms; otherwise the
+    report also lists what differs between the resolved rule sets (policies, tiers, grades, checks,
+    budget, rounding, tolerances, vocabulary). Markdown by default. A form that cannot be read is
+    listed with its reason (exit 1).
+    """
+    from .compare import REPORTED
+    from .compare import compare as run_comparison
+    from .report import render_comparison
+
+    if base == REPORTED and not forms:
+        raise UsageError("--base reported compares the scores filed on forms: give FORM_OR_DIR")
+    fmt = fmt or {".html": "html", ".htm": "html", ".md": "md", ".json": "json"}.get(
+        Path(output).suffix.lower() if output else "", "md"
+    )
+    from . import batch
+
+    paths = batch.input_files(forms)
+    view = _run_with_progress(
+        lambda progress: run_comparison(paths, base, candidate, progress=progress, echo=_echo_err)
+    )
+    text = render_comparison(view, fmt) + ("\n" if fmt == "json" else "")
+    if output:
+        write_atomically(Path(output), text)
+    else:
+        click.echo(text, nl=False)
+    if view["failed"]:
         ctx.exit(1)
-
-
-def _form_paths(arguments: tuple[str, ...]) -> list[str]:
-    """The files to evaluate: each file as given; a folder's form files (tables, or YAML/JSON forms) sorted."""
-    from .forms import READERS, is_form_file
-
-    paths: list[str] = []
-    for argument in arguments:
-        folder = Path(argument)
-        if not folder.is_dir():
-            paths.append(argument)
-            continue
-        for file in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in READERS):
-            try:
-                if is_form_file(file):
-                    paths.append(str(file))
-            except PerfevalError:
-                paths.append(str(file))  # unreadable: evaluating it reports the error
-    return paths
-
-
-def _vocabulary_options(ruleset: Any) -> dict[str, Any]:
-    """Import options from the rule set's vocabulary: placeholders and 二级 keywords."""
-    words = ruleset.vocabulary_data
-    return {"placeholders": words.get("placeholders"), "level2_keywords": words.get("level2_keywords")}
-
-
-def _load_forms(path: str, ruleset: Any) -> list[Any]:
-    """Every form in `path` (one per sheet of a workbook), imported with the rule set's vocabulary."""
-    from .forms import load_forms
-
-    return load_forms(path, **_vocabulary_options(ruleset))
 
 
 def _load_form(path: str, ruleset: Any) -> Any:
     """The form in `path`, imported with the rule set's vocabulary."""
+    from .batch import import_options
     from .forms import load_form
 
-    return load_form(path, **_vocabulary_options(ruleset))
-
-
-def _render(result: dict[str, Any], fmt: str, template: Path | None = None) -> str:
-    """The HTML or Markdown report of one result; Jinja2 loads only now, so other commands start fast."""
-    from .report import render
-
-    return render(result, fmt, template=template)
+    return load_form(path, **import_options(ruleset))
 
 
 @cli.command()

@@ -134,9 +134,9 @@ def test_perfeval_test_shows_what_a_changed_band_breaks(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stdout.splitlines()[-1] == "52 passed, 3 failed"
     assert (
-        "FAIL my-rules.yaml:67 tier 1 at exactly 80 % is inside the band\n    score: expected 1.6, got 1.7"
-        in result.stdout
-    )
+        f"FAIL {rules / 'tests' / 'my-rules.yaml'}:67 tier 1 at exactly 80 % is inside the band\n"
+        "    score: expected 1.6, got 1.7"
+    ) in result.stdout
 
 
 def test_case_files_for_a_rule_set_file(tmp_path: Path) -> None:

@@ -84,3 +84,17 @@ def test_sandbox_escape_through_a_real_process(tmp_path: Path) -> None:
     )
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr == "perfeval: " + EXPECTED["cycler-globals.html.j2"].replace("{path}", str(template)) + "\n"
+
+
+def test_a_batch_with_a_hostile_template_lists_every_form_as_failed(tmp_path: Path) -> None:
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    (folder / "a.tsv").write_text(Path(SEED).read_text(encoding="utf-8"), encoding="utf-8")
+    template = TEMPLATES / "mro.html.j2"
+    out = tmp_path / "out"
+    args = ["evaluate", str(folder), "--rules", "cn-mof-2020", "--template", str(template), "-o", f"{out}/"]
+    result = CliRunner().invoke(cli, args)
+    message = EXPECTED["mro.html.j2"].replace("{path}", str(template))
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert f"perfeval: {message}\n" in result.stderr
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["index.html"]

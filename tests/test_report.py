@@ -5,7 +5,6 @@ Set PERFEVAL_UPDATE_GOLDENS=1 to rewrite the golden files instead of comparing w
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from goldens import check_golden
 from htmldom import Node, parse
 
 from perfeval_rules import _json
@@ -50,14 +50,6 @@ def sample_html(sample: dict[str, Any]) -> str:
 @pytest.fixture(scope="module")
 def dom(sample_html: str) -> Node:
     return parse(sample_html)
-
-
-def check_golden(text: str, golden: Path) -> None:
-    if os.environ.get("PERFEVAL_UPDATE_GOLDENS") == "1":
-        golden.write_text(text, encoding="utf-8", newline="\n")
-        return
-    expected = golden.read_bytes()
-    assert text.encode("utf-8") == expected, f"{golden.name} differs; rerun with PERFEVAL_UPDATE_GOLDENS=1 if intended"
 
 
 # --- the fixtures follow the result contract ------------------------------------------------
@@ -135,10 +127,10 @@ def test_markdown_matches_golden(sample: dict[str, Any]) -> None:
         "| 4 | 产出指标 | 数量指标 | “两新”党建服务覆盖党员人数 | ≥3500.00(人) | 3125 | 1.00 | 0.00 | **0.89** ≠"
         " | 两新党员人数未达到3500人 | 警告 score-mismatch |\n",
         "| 11 | 效益指标 | 社会效益指标 | “两新”党组织覆盖情况 | 较上一年度提高 | 部分达成指标并具有一定效果"
-        " | 2.00 | 1.00 | **1.20** ≠ | 提高幅度小 | 警告 qualitative-out-of-band |\n",
+        " | 2.00 | 1.00 | **1.20** ≠ | 提高幅度小 | 警告 score-outside-band |\n",
         "| 5 | 产出指标 | 数量指标 | 中心宣传展示完成数 | =1.00(项) | 4 | 1.00 | 1.00 | **1.00** |"
-        "  | 提示 over-achievement |\n",
-        "| actual-is-bound | #10 社区党校课程活动参与率 | row 57"
+        "  | 提示 over-achieved |\n",
+        "| actual-bound | #10 社区党校课程活动参与率 | row 57"
         " | 实际完成值“≥90.00%”是一个界限而非实测值,按 90% 计算 |\n",
         "| **产出指标** | 小计 | 11.00 | 9.00 | **9.89** ≠ |\n| | 数量指标 | 6.00 | 5.00 | 5.89 ≠ |\n",
         "5. expression: 分值 \\* 完成值 / 指标值 = 1 \\* 3125 / 3500 = 0.892857…\n",
@@ -254,7 +246,7 @@ def test_html_findings_grouped_and_linked(sample: dict[str, Any], dom: Node) -> 
     )
     # each row's badges link back to its entries in the list
     badges = dom.by_id("ind-11").find_all("a", "badge")
-    assert [(b.text, b.attrs["href"]) for b in badges] == [("警告 qualitative-out-of-band", "#f-4")]
+    assert [(b.text, b.attrs["href"]) for b in badges] == [("警告 score-outside-band", "#f-4")]
 
 
 def test_html_every_internal_link_has_a_target(dom: Node) -> None:

@@ -74,25 +74,33 @@ class Range(_Value):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Deadline(_Value):
-    """Done by a month (9月前), a month end (12月底), a date (2021年12月31日), or timely (及时)."""
-
-    kind: ClassVar[str] = "deadline"
+class _Calendar(_Value):
     year: int | None = None
     month: int | None = None
     day: int | None = None
-    month_end: bool = False
-    timely: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"kind": self.kind}
         if self.year is not None and self.month is not None and self.day is not None:
             d["date"] = f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
-        else:
-            if self.year is not None:
-                d["year"] = self.year
-            if self.month is not None:
-                d["month"] = self.month
+            return d
+        if self.year is not None:
+            d["year"] = self.year
+        if self.month is not None:
+            d["month"] = self.month
+        return d
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Deadline(_Calendar):
+    """Done by a month (9月前), a month end (12月底), a date (2021年12月31日), or timely (及时)."""
+
+    kind: ClassVar[str] = "deadline"
+    month_end: bool = False
+    timely: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        d = _Calendar.to_dict(self)
         if self.month_end:
             d["month_end"] = True
         if self.timely:
@@ -101,24 +109,10 @@ class Deadline(_Value):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Date(_Value):
+class Date(_Calendar):
     """An actual given as a month or date (7月, 2021年10月15日), compared with a deadline target."""
 
     kind: ClassVar[str] = "date"
-    year: int | None = None
-    month: int | None = None
-    day: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"kind": self.kind}
-        if self.year is not None and self.month is not None and self.day is not None:
-            d["date"] = f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
-        else:
-            if self.year is not None:
-                d["year"] = self.year
-            if self.month is not None:
-                d["month"] = self.month
-        return d
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,7 +1,9 @@
-"""Reports of one evaluation: HTML and Markdown rendered with sandboxed Jinja2 templates, or JSON.
+"""Reports: HTML and Markdown rendered with sandboxed Jinja2 templates, or JSON.
 
-A template gets exactly the result dict (`Evaluation.to_dict()`, see the JSON contract) as its
-context. Jinja2 is imported only when an HTML or Markdown report is rendered, so the CLI starts fast.
+Three kinds, one function each: `render` (one evaluation; the template gets exactly the result dict
+of the JSON contract), `render_portfolio` (a batch's index; the portfolio view model) and
+`render_comparison` (two rule sets side by side; the comparison view model). View models are plain
+dicts, documented in templates/README.md. Jinja2 is imported only when HTML or Markdown is rendered.
 """
 
 from __future__ import annotations
@@ -13,7 +15,16 @@ from typing import Any, Protocol, runtime_checkable
 from .. import _json
 from ..errors import UsageError, did_you_mean
 
-__all__ = ["FORMATS", "RENDERERS", "SUFFIXES", "HasToDict", "render"]
+__all__ = [
+    "FORMATS",
+    "RENDERERS",
+    "SUFFIXES",
+    "HasToDict",
+    "render",
+    "render_comparison",
+    "render_portfolio",
+    "write_portfolio",
+]
 
 
 @runtime_checkable
@@ -65,3 +76,38 @@ def render(result: Mapping[str, Any] | HasToDict, fmt: str, *, template: Path | 
         raise UsageError(f"unknown report format {fmt!r}{did_you_mean(fmt, FORMATS)}; choose one of {known}")
     data = result.to_dict() if isinstance(result, HasToDict) else result
     return renderer(data, template)
+
+
+def _render_view(view: Mapping[str, Any], fmt: str, kind: str) -> str:
+    if fmt == "json":
+        return _json.dumps(view)
+    if fmt not in RENDERERS:
+        known = ", ".join(FORMATS)
+        raise UsageError(f"unknown report format {fmt!r}{did_you_mean(fmt, FORMATS)}; choose one of {known}")
+    from ._render import render_template
+
+    return render_template(view, fmt, None, kind)
+
+
+def write_portfolio(view: Mapping[str, Any], fmt: str, write: Callable[[str], Any]) -> None:
+    """Like `render_portfolio`, piece by piece into `write`, so the index of a long batch is never whole in memory."""
+    if fmt == "json":
+        _json.dump(view, write)
+        write("\n")
+        return
+    if fmt not in RENDERERS:
+        _render_view(view, fmt, "portfolio")  # raises the usage error
+    from ._render import generate_template
+
+    for piece in generate_template(view, fmt, "portfolio"):
+        write(piece)
+
+
+def render_portfolio(view: Mapping[str, Any], fmt: str) -> str:
+    """The portfolio (index) of a batch in `fmt` from its view model (`batch.Portfolio.view()`)."""
+    return _render_view(view, fmt, "portfolio")
+
+
+def render_comparison(view: Mapping[str, Any], fmt: str) -> str:
+    """The comparison of two rule sets in `fmt` from its view model (`compare.compare(...)`)."""
+    return _render_view(view, fmt, "compare")

@@ -7,6 +7,7 @@ import os
 import re
 import traceback
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -19,24 +20,40 @@ from ..errors import InputError, Location, TemplateError
 from ..resources import templates_dir
 from . import _format
 
-BUNDLED = {"html": "report.html.j2", "md": "report.md.j2"}
-
 _QUOTED = re.compile(r"'([^']+)'|\"([^\"]+)\"")
 
 
-def render_template(result: Mapping[str, Any], fmt: str, template: Path | None) -> str:
-    """Render `result` (the whole template context) with the bundled template for `fmt`, or `template`."""
+def render_template(result: Mapping[str, Any], fmt: str, template: Path | None, kind: str = "report") -> str:
+    """Render `result` (the whole template context) with the bundled `kind` template for `fmt`, or `template`."""
     if template is None:
         env = _environment(fmt, None)
-        name = BUNDLED[fmt]
+        name = f"{kind}.{fmt}.j2"
     else:
         if not template.is_file():
             raise InputError("template file not found", Location(file=str(template)))
         env = _environment(fmt, str(template.parent))
         name = template.name
-    token = _STEPS.set(_Steps())
+    with _template_errors(env):
+        text = env.get_template(name).render(dict(result))
+    return text
+
+
+def generate_template(context: Mapping[str, Any], fmt: str, kind: str) -> Iterator[str]:
+    """The bundled `kind` template for `fmt` rendered piece by piece, so a long report is never whole in memory."""
+    env = _environment(fmt, None)
+    with _template_errors(env):
+        yield from env.get_template(f"{kind}.{fmt}.j2").generate(dict(context))
+
+
+@contextmanager
+def _template_errors(env: SandboxedEnvironment) -> Iterator[None]:
+    """Turn what goes wrong while a template loads or renders into a located TemplateError.
+
+    Each render starts with a fresh range() budget (left set afterwards: a generator may end in another context).
+    """
+    _STEPS.set(_Steps())
     try:
-        return env.get_template(name).render(dict(result))
+        yield
     except jinja2.TemplateSyntaxError as exc:
         where = Location(file=exc.filename or exc.name, line=exc.lineno, source_line=_line(exc.filename, exc.lineno))
         raise TemplateError(f"template syntax error: {exc.message}", where) from None
@@ -50,8 +67,6 @@ def render_template(result: Mapping[str, Any], fmt: str, template: Path | None) 
         RecursionError,
     ) as exc:
         raise _template_error(exc, env) from None
-    finally:
-        _STEPS.reset(token)
 
 
 def _template_error(exc: Exception, env: SandboxedEnvironment) -> TemplateError:

@@ -106,11 +106,11 @@ def run(paths: list[Path], rules: str | None = None) -> Report:
 
 
 def _shown(path: Path) -> str:
-    """The path relative to the working folder when it lies inside it, else the file name."""
+    """The path relative to the working folder when it lies inside it, else as given."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
-        return path.name
+        return str(path)
 
 
 def _ruleset(doc: Document, path: Path, rules: str | None) -> RuleSet:
@@ -119,8 +119,12 @@ def _ruleset(doc: Document, path: Path, rules: str | None) -> RuleSet:
     if not isinstance(doc.data, dict) or not isinstance(doc.data.get("ruleset"), str):
         raise SchemaError("a test file needs `ruleset: <id or path>` and `cases:`", doc.locate(("ruleset",)))
     name = doc.data["ruleset"]
-    beside = path.parent / name
-    return load_ruleset(beside if beside.is_file() else name)
+    # A path relative to the test file, or an id whose file stands where rule sets keep their tests
+    # (rules/<id>.yaml beside rules/tests/<id>.yaml), so a copied rule set is tested, not a bundled one.
+    for candidate in (path.parent / name, path.parent.parent / f"{name}.yaml", path.parent / f"{name}.yaml"):
+        if candidate.is_file():
+            return load_ruleset(candidate)
+    return load_ruleset(name)
 
 
 def _cases(doc: Document) -> Iterator[tuple[int, dict[str, Any]]]:

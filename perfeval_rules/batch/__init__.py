@@ -1,0 +1,156 @@
+"""Batches: many forms evaluated under one rule set, each report streamed to disk, and a portfolio index.
+
+The runner (`run`) is the seam: it evaluates `Task`s (input files) with a picklable `work` callable
+through an `Executor` (ordered, lazy `map`) and streams every `TaskResult` to a `Sink` in input
+order. `SerialExecutor` and `ProcessExecutor` are provided; any other (a cluster, a thread pool)
+only has to implement `map`. `to_folder` and `to_stream` are what `perfeval evaluate` calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from ..errors import PerfevalError
+from ._naming import form_names, input_names
+from ._output import MANIFEST, FolderSink, JsonArraySink
+from ._runner import (
+    ENGINE,
+    EvaluateWork,
+    Executor,
+    FormResult,
+    Interrupted,
+    ProcessExecutor,
+    Progress,
+    SerialExecutor,
+    Sink,
+    Stats,
+    Task,
+    TaskResult,
+    Work,
+    executor_for,
+    import_options,
+    run,
+    sheet_of,
+)
+from ._summary import Portfolio, summarize
+
+__all__ = [
+    "ENGINE",
+    "MANIFEST",
+    "EvaluateWork",
+    "Executor",
+    "FolderOutcome",
+    "FolderSink",
+    "FormResult",
+    "Interrupted",
+    "JsonArraySink",
+    "Portfolio",
+    "ProcessExecutor",
+    "Progress",
+    "SerialExecutor",
+    "Sink",
+    "Stats",
+    "Task",
+    "TaskResult",
+    "Work",
+    "executor_for",
+    "form_names",
+    "import_options",
+    "input_files",
+    "input_names",
+    "run",
+    "sheet_of",
+    "summarize",
+    "tasks_for",
+    "to_folder",
+    "to_stream",
+]
+
+
+def input_files(arguments: Sequence[str]) -> list[str]:
+    """The files to evaluate: each file as given; a folder's form files (tables, or YAML/JSON forms) sorted."""
+    from ..forms import READERS, is_form_file
+
+    paths: list[str] = []
+    for argument in arguments:
+        folder = Path(argument)
+        if not folder.is_dir():
+            paths.append(argument)
+            continue
+        for file in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in READERS):
+            try:
+                if is_form_file(file):
+                    paths.append(str(file))
+            except PerfevalError:
+                paths.append(str(file))  # unreadable: evaluating it reports the error
+    return paths
+
+
+def tasks_for(paths: Sequence[str]) -> list[Task]:
+    """One task per input file, each with its unique base output name."""
+    return [Task(n, p, name) for n, (p, name) in enumerate(zip(paths, input_names(paths), strict=True))]
+
+
+@dataclass(frozen=True)
+class FolderOutcome:
+    """What `to_folder` did: the run's stats and where the index is."""
+
+    stats: Stats
+    index: Path
+    worst: int | None  # rank of the worst finding (0 error, 1 warning, 2 info), None without findings
+
+
+def to_folder(
+    paths: Sequence[str],
+    rules: str,
+    folder: Path,
+    fmt: str,
+    *,
+    executor: Executor | None = None,
+    resume: bool = False,
+    template: str | None = None,
+    progress: Progress | None = None,
+    echo: Callable[[str], None] = print,
+) -> FolderOutcome:
+    """One report per form in `folder`, then the portfolio index; `resume` keeps current earlier reports.
+
+    `template` replaces the bundled per-form template (html, md); the index keeps the bundled one.
+
+    Raises `Interrupted` on Ctrl-C: every report written so far is whole, the index is not written.
+    """
+    from ..ruleset import load_ruleset
+    from ..ruleset.loader import find_ruleset
+
+    path = str(find_ruleset(rules).resolve())
+    ruleset = load_ruleset(path)
+    info = {"id": ruleset.id, "title": ruleset.title, "version": ruleset.version, "sha256": ruleset.sha256}
+    portfolio = Portfolio(info, ENGINE, fmt, [g.id for g in ruleset.grades])
+    sink = FolderSink(folder, fmt, info, portfolio, resume=resume, template=template, echo=echo)
+    try:
+        stats = run(tasks_for(paths), EvaluateWork(path, fmt, template), executor or SerialExecutor(), sink, progress)
+        index = sink.close()
+    finally:
+        portfolio.close()
+    return FolderOutcome(stats, index, portfolio.worst())
+
+
+def to_stream(
+    paths: Sequence[str],
+    rules: str,
+    out: TextIO,
+    *,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    echo: Callable[[str], None] = print,
+) -> tuple[Stats, int | None]:
+    """The JSON array of every form's result object, streamed to `out`; returns the stats and worst finding rank."""
+    from ..ruleset.loader import find_ruleset
+
+    path = str(find_ruleset(rules).resolve())
+    sink = JsonArraySink(out, echo)
+    stats = run(tasks_for(paths), EvaluateWork(path, "json"), executor or SerialExecutor(), sink, progress)
+    sink.close()
+    return stats, sink.worst

@@ -1,0 +1,231 @@
+"""Sinks: where a batch's results go as they are produced.
+
+`FolderSink` writes one report per form into a folder, atomically, keeps a manifest there for
+`--resume`, and writes the portfolio index at the end. `JsonArraySink` streams the JSON array of the
+per-form result objects (today's `--format json` output) to a text stream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from .. import _json
+from .._io import open_atomically, write_atomically
+from ..engine.model import SEVERITIES
+from ._runner import Task, TaskResult
+from ._summary import Portfolio, loads
+
+MANIFEST = ".perfeval-manifest.jsonl"
+"""One JSON line per finished input: what it was made from (input, rule set, engine, format) and its outputs."""
+
+Echo = Callable[[str], None]
+
+
+def _sha256_file(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def report_text(text: str, fmt: str) -> str:
+    """A rendered report as written to its file (JSON ends with a newline like every text file)."""
+    return text + "\n" if fmt == "json" else text
+
+
+class FolderSink:
+    """Writes each form's report to `folder/<name><suffix>` and the portfolio index at `close()`.
+
+    The manifest is a journal: a line is appended (in one write) only after an input's reports are
+    all in place, so an interrupted batch leaves no entry for unfinished work; a torn last line (a
+    crash, not Ctrl-C) is ignored on reading. `close()` rewrites it atomically, one line per input
+    in input order. Earlier lines are found by their offset and read one at a time, never all at once.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        fmt: str,
+        ruleset: Mapping[str, Any],
+        portfolio: Portfolio,
+        *,
+        resume: bool = False,
+        template: str | None = None,
+        echo: Echo = print,
+    ) -> None:
+        self.folder = folder
+        self.fmt = fmt
+        self.ruleset_sha256 = ruleset["sha256"]
+        self.engine = portfolio.engine["version"]
+        self.template_sha256 = None if template is None else _sha256_file(Path(template))
+        self.portfolio = portfolio
+        self.echo = echo
+        folder.mkdir(parents=True, exist_ok=True)
+        self.manifest = folder / MANIFEST
+        self.earlier = self._offsets() if resume else {}
+        if not resume:
+            write_atomically(self.manifest, "")
+        elif self._torn():
+            self._append("\n")  # end the torn line, so the next entry starts a line of its own
+        self.names: list[str] = []
+
+    def _lines(self) -> Iterator[tuple[int, bytes]]:
+        """(offset, line) of every complete line of the manifest."""
+        try:
+            with self.manifest.open("rb") as journal:
+                offset = 0
+                for line in journal:
+                    if line.endswith(b"\n"):
+                        yield offset, line
+                    offset += len(line)
+        except OSError:
+            return
+
+    def _torn(self) -> bool:
+        """True when the manifest's last line lacks its newline (a crash in the middle of a write)."""
+        try:
+            with self.manifest.open("rb") as journal:
+                journal.seek(0, os.SEEK_END)
+                if journal.tell() == 0:
+                    return False
+                journal.seek(-1, os.SEEK_END)
+                return journal.read(1) != b"\n"
+        except OSError:
+            return False
+
+    def _offsets(self) -> dict[str, int]:
+        """The offset of the last manifest line of each input name."""
+        offsets: dict[str, int] = {}
+        for offset, line in self._lines():
+            entry = _entry(line)
+            if entry is not None:
+                offsets[entry["name"]] = offset
+        return offsets
+
+    def _read(self, offset: int) -> dict[str, Any] | None:
+        with self.manifest.open("rb") as journal:
+            journal.seek(offset)
+            return _entry(journal.readline())
+
+    def current(self, task: Task) -> bool:
+        """True when the manifest holds this input, made from the same bytes, rule set, engine and format,
+        and every report it lists is on disk with the recorded checksum."""
+        offset = self.earlier.get(task.name)
+        entry = None if offset is None else self._read(offset)
+        if entry is None or entry.get("source") != task.path:
+            return False
+        made = (entry.get("ruleset_sha256"), entry.get("engine"), entry.get("format"), entry.get("template_sha256"))
+        if made != (self.ruleset_sha256, self.engine, self.fmt, self.template_sha256):
+            return False
+        if entry.get("input_sha256") != _sha256_file(Path(task.path)):
+            return False
+        return all(_sha256_file(self.folder / f["file"]) == f["sha256"] for f in entry["forms"])
+
+    def reuse(self, task: Task) -> None:
+        """Count a current input's earlier reports in the portfolio without touching them."""
+        entry = self._read(self.earlier[task.name])
+        assert entry is not None  # current() read it a moment ago
+        self.portfolio.add_input()
+        for form in entry["forms"]:
+            self.portfolio.add(form["summary"])
+        self.names.append(task.name)
+
+    def add(self, result: TaskResult) -> None:
+        """Write the input's reports atomically, then record them in the manifest and the portfolio."""
+        task = result.task
+        self.portfolio.add_input()
+        if result.error is not None:
+            self.portfolio.fail(task.path, result.error)
+            self.echo(f"perfeval: {result.error}")
+            return
+        forms = []
+        for form in result.forms:
+            text = report_text(form.text, self.fmt)
+            write_atomically(self.folder / form.summary["file"], text)
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            forms.append({"file": form.summary["file"], "sha256": digest, "summary": form.summary})
+            self.portfolio.add(form.summary)
+        entry = {
+            "name": task.name,
+            "source": task.path,
+            "input_sha256": forms[0]["summary"]["sha256"] if forms else None,
+            "ruleset_sha256": self.ruleset_sha256,
+            "engine": self.engine,
+            "format": self.fmt,
+            "template_sha256": self.template_sha256,
+            "forms": forms,
+        }
+        self._append(_json.dumps(entry, indent=None) + "\n")
+        self.names.append(task.name)
+
+    def _append(self, line: str) -> None:
+        fd = os.open(self.manifest, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        try:
+            os.write(fd, line.encode("utf-8"))
+        finally:
+            os.close(fd)
+
+    def close(self) -> Path:
+        """Write the portfolio index (streamed, atomically) and compact the manifest to this batch's inputs."""
+        from ..report import SUFFIXES, write_portfolio
+
+        path = self.folder / f"index{SUFFIXES[self.fmt]}"
+        with open_atomically(path) as out:
+            write_portfolio(self.portfolio.view(), self.fmt, out.write)
+        self.portfolio.close()
+        offsets = self._offsets()
+        with open_atomically(self.manifest) as out, self.manifest.open("rb") as journal:
+            for name in self.names:
+                if name in offsets:
+                    journal.seek(offsets[name])
+                    out.write(journal.readline().decode("utf-8"))
+        return path
+
+
+def _entry(line: bytes) -> dict[str, Any] | None:
+    """A manifest line's entry, or None for a line that does not parse (a torn write)."""
+    try:
+        entry = loads(line.decode("utf-8"))
+    except ValueError:
+        return None
+    return entry if isinstance(entry, dict) and isinstance(entry.get("name"), str) else None
+
+
+class JsonArraySink:
+    """Streams the result objects as one JSON array, exactly as `_json.dumps(list_of_results)` would print it."""
+
+    def __init__(self, out: TextIO, echo: Echo = print) -> None:
+        self.out = out
+        self.echo = echo
+        self.count = 0
+        self.failed = 0
+        self.worst: int | None = None  # rank of the worst finding: 0 error, 1 warning, 2 info
+
+    def current(self, task: Task) -> bool:
+        """Never: a stream is always written whole."""
+        return False
+
+    def reuse(self, task: Task) -> None:  # pragma: no cover - current() is never true
+        """Nothing to reuse in a stream."""
+
+    def add(self, result: TaskResult) -> None:
+        """Write the input's result objects as array elements; report a failed input on stderr."""
+        if result.error is not None:
+            self.failed += 1
+            self.echo(f"perfeval: {result.error}")
+            return
+        for form in result.forms:
+            # An element of an indented array is the object's own text indented one level deeper.
+            self.out.write(("[" if self.count == 0 else ",") + "\n  " + form.text.replace("\n", "\n  "))
+            self.count += 1
+            ranks = [n for n, sev in enumerate(SEVERITIES) if form.summary["counts"][sev]]
+            if ranks and (self.worst is None or ranks[0] < self.worst):
+                self.worst = ranks[0]
+
+    def close(self) -> None:
+        """End the array."""
+        self.out.write("[]\n" if self.count == 0 else "\n]\n")

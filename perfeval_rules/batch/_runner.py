@@ -1,0 +1,273 @@
+"""The batch runner: evaluate these inputs with this rule set using this executor, streaming each result to a sink.
+
+The seam for other executors: an `Executor` is anything with an ordered, lazy `map(work, tasks)`;
+`work` is a picklable callable (`EvaluateWork`) that turns one `Task` (an input file) into a
+`TaskResult` (its forms' summaries and rendered reports, or the located reason it failed). The
+runner feeds results to a `Sink` in input order, so every executor gives byte-identical output.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from .. import __version__, _json
+from ..errors import PerfevalError
+from ._naming import form_names
+from ._summary import summarize
+
+ENGINE = {"name": "perfeval-rules", "version": __version__}
+"""The engine block of the portfolio and comparison view models."""
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One input file of a batch; `index` is its position in input order, `name` its unique base output name."""
+
+    index: int
+    path: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class FormResult:
+    """One form of an input, evaluated: its small summary (see `summarize`) and its rendered report."""
+
+    summary: dict[str, Any]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TaskResult:
+    """What became of one input: its forms, or the located error message that stopped it."""
+
+    task: Task
+    forms: tuple[FormResult, ...] = ()
+    error: str | None = None
+
+
+Work = Callable[[Task], TaskResult]
+
+
+class Executor(Protocol):
+    """Runs `work` over tasks; yields the results lazily and in the order of `tasks`."""
+
+    def map(self, work: Work, tasks: Iterable[Task]) -> Iterator[TaskResult]:
+        """One result per task, in task order; stops its workers when the iterator is closed."""
+        ...
+
+
+class Sink(Protocol):
+    """Where results go as they are produced (report files, a JSON stream, a portfolio)."""
+
+    def current(self, task: Task) -> bool:
+        """True when the task's outputs from an earlier run are complete and current (it is skipped)."""
+        ...
+
+    def reuse(self, task: Task) -> None:
+        """Take a current task's earlier outputs as they are (called in input order instead of `add`)."""
+        ...
+
+    def add(self, result: TaskResult) -> None:
+        """Take one task's result (called in input order)."""
+        ...
+
+
+Progress = Callable[[int, int], None]
+"""Called with (tasks done, tasks in the batch) after each task."""
+
+
+@dataclass
+class Stats:
+    """How a batch went: tasks done so far, tasks evaluated, reused (skipped as up to date) and failed."""
+
+    total: int
+    done: int = 0
+    evaluated: int = 0
+    skipped: int = 0
+    failed: int = 0
+    forms: int = 0
+
+
+class Interrupted(Exception):
+    """The batch stopped on Ctrl-C; `stats` says how far it got (every finished output is whole)."""
+
+    def __init__(self, stats: Stats) -> None:
+        super().__init__(f"interrupted after {stats.done} of {stats.total} inputs")
+        self.stats = stats
+
+
+@contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Hold Ctrl-C until the block ends: a sink takes a result whole (reports, manifest line) and stats count it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+def run(tasks: list[Task], work: Work, executor: Executor, sink: Sink, progress: Progress | None = None) -> Stats:
+    """Evaluate `tasks` with `work` through `executor`, streaming each result to `sink` in input order."""
+    stats = Stats(total=len(tasks))
+    skip = [sink.current(t) for t in tasks]
+    results = executor.map(work, (t for t, s in zip(tasks, skip, strict=True) if not s))
+    try:
+        for task, skipped in zip(tasks, skip, strict=True):
+            result = None if skipped else next(results)  # Ctrl-C while waiting for a result stops here
+            with _uninterrupted():
+                if result is None:
+                    sink.reuse(task)
+                    stats.skipped += 1
+                else:
+                    sink.add(result)
+                    stats.forms += len(result.forms)
+                    if result.error is None:
+                        stats.evaluated += 1
+                    else:
+                        stats.failed += 1
+                stats.done += 1
+            if progress is not None:
+                progress(stats.done, stats.total)
+    except KeyboardInterrupt:
+        raise Interrupted(stats) from None
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
+    return stats
+
+
+# --- executors --------------------------------------------------------------------------------------
+
+
+class SerialExecutor:
+    """Runs every task in this process, one after another."""
+
+    def map(self, work: Work, tasks: Iterable[Task]) -> Iterator[TaskResult]:
+        """The results of `work` over `tasks`, lazily."""
+        for task in tasks:
+            yield work(task)
+
+
+_PRELOAD = [
+    "perfeval_rules.batch._runner",
+    "perfeval_rules.engine",
+    "perfeval_rules.forms",
+    "perfeval_rules.report._render",
+]
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C reaches the whole process group; only the parent decides what to do with it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@dataclass
+class ProcessExecutor:
+    """Runs tasks in `workers` processes, at most `window` in flight, so memory stays flat on long batches."""
+
+    workers: int
+    window: int = 0  # 0: four tasks per worker
+
+    def map(self, work: Work, tasks: Iterable[Task]) -> Iterator[TaskResult]:
+        """The results of `work` over `tasks`, in task order, computed ahead by the workers."""
+        # forkserver: workers start from a clean, single-threaded process (a progress bar runs a thread here);
+        # where there is none (Windows), spawn.
+        context: multiprocessing.context.BaseContext
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            forkserver = multiprocessing.get_context("forkserver")
+            forkserver.set_forkserver_preload(_PRELOAD)
+            context = forkserver
+        else:  # pragma: no cover - not on Linux
+            context = multiprocessing.get_context("spawn")
+        window = self.window or 4 * self.workers
+        pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_sigint)
+        pending: deque[Future[TaskResult]] = deque()
+        source = iter(tasks)
+        try:
+            for task in source:
+                pending.append(pool.submit(work, task))
+                if len(pending) >= window:
+                    break
+            while pending:
+                result = pending.popleft().result()
+                following = next(source, None)
+                if following is not None:
+                    pending.append(pool.submit(work, following))
+                yield result
+        finally:
+            for future in pending:
+                future.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def executor_for(jobs: int) -> Executor:
+    """The executor for `--jobs N`: serial for 1, processes otherwise."""
+    return SerialExecutor() if jobs <= 1 else ProcessExecutor(jobs)
+
+
+# --- the work: one input file evaluated and rendered ------------------------------------------------
+
+
+def sheet_of(form: Any) -> str | None:
+    """The workbook sheet a form was imported from, or None."""
+    sheets = [i.provenance.sheet for i in form.indicators if i.provenance and i.provenance.sheet]
+    return sheets[0] if sheets else None
+
+
+def import_options(ruleset: Any) -> dict[str, Any]:
+    """Import options from the rule set's vocabulary: placeholders and 二级 keywords."""
+    words = ruleset.vocabulary_data
+    return {"placeholders": words.get("placeholders"), "level2_keywords": words.get("level2_keywords")}
+
+
+@dataclass(frozen=True)
+class EvaluateWork:
+    """Evaluate one input file under a rule set and render each form's report in `fmt` (picklable)."""
+
+    rules: str  # a rule-set file or bundled id; each process loads it once (load_ruleset caches)
+    fmt: str  # html, md or json
+    template: str | None = None  # a user template for the per-form reports (html, md), else the bundled one
+
+    def __call__(self, task: Task) -> TaskResult:
+        """The task's forms evaluated and rendered, or the located reason it failed."""
+        from ..engine import evaluate
+        from ..forms import load_forms
+        from ..report import SUFFIXES, render
+        from ..ruleset import load_ruleset
+
+        try:
+            ruleset = load_ruleset(self.rules)
+            forms = load_forms(task.path, **import_options(ruleset))
+            sheets = [sheet_of(f) for f in forms]
+            out = []
+            for form, sheet, name in zip(forms, sheets, form_names(task.name, sheets), strict=True):
+                result = evaluate(ruleset, form).to_dict()
+                template = None if self.template is None else Path(self.template)
+                text = _json.dumps(result) if self.fmt == "json" else render(result, self.fmt, template=template)
+                file = name + SUFFIXES[self.fmt]
+                out.append(FormResult(summarize(result, name, file, sheet), text))
+        except PerfevalError as exc:
+            return TaskResult(task, error=str(exc))
+        except RecursionError:
+            return TaskResult(task, error=f"{task.path}: too deeply nested to evaluate")
+        except Exception as exc:  # a bug in one form must not cost the rest of the batch
+            return TaskResult(
+                task, error=f"{task.path}: internal error: {type(exc).__name__}: {exc} (a bug in perfeval)"
+            )
+        return TaskResult(task, tuple(out))
