@@ -17,7 +17,10 @@ def number(value: Decimal) -> str:
     """A Decimal as a JSON number: no exponent, no trailing zeros (10.00 -> 10, 0.890 -> 0.89)."""
     if not value.is_finite():
         raise ValueError(f"non-finite number {value} has no JSON form")
-    text = format(value.normalize(), "f")
+    # Not normalize(): it rounds to the thread context's 28 digits and would change long numbers.
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "0") else text
 
 

@@ -1,12 +1,15 @@
 """Safe YAML (and JSON) loading that keeps line numbers and rejects what a config must not hold.
 
 Only the standard YAML tags are accepted; duplicate keys are errors; floats become Decimal so that
-money and scores stay exact; the number of nodes built (aliases included) is bounded, so an alias
-bomb fails fast with a message instead of eating memory.
+money and scores stay exact. Size is bounded at every stage: the text (MAX_BYTES), the nodes and the
+nesting while the parser composes them (so a huge or deeply nested document stops early instead of
+overflowing the stack), the values built with aliases expanded (so an alias bomb fails fast), and
+the magnitude of numbers (so no later arithmetic or output overflows).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -16,9 +19,11 @@ import yaml
 
 from .errors import InputError, Location, YamlError
 
-MAX_NODES = 200_000
+MAX_NODES = 100_000
 MAX_DEPTH = 100
 MAX_BYTES = 20 * 1024 * 1024
+MAX_EXPONENT = 1000
+"""A number's decimal exponent lies within ±MAX_EXPONENT (1e+1001 and 1e-1001 are errors)."""
 
 _STD = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
@@ -49,15 +54,25 @@ class Document:
         return Location(file=self.filename, line=line, column=column, source_line=source)
 
 
-def read_text(path: str | Path) -> str:
-    """A UTF-8 text file (BOM allowed), with a located error instead of an OSError or decode error."""
-    p = Path(path)
+def read_bytes(path: str | Path) -> bytes:
+    """The bytes of a file, at most MAX_BYTES, with a located error instead of an OSError.
+
+    Reads no more than the limit allows, so a huge file, a device (/dev/zero) or a pipe that never ends
+    costs nothing beyond it.
+    """
     try:
-        raw = p.read_bytes()
+        with open(path, "rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", Location(file=str(path))) from None
     if len(raw) > MAX_BYTES:
         raise InputError(f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB", Location(file=str(path)))
+    return raw
+
+
+def read_text(path: str | Path) -> str:
+    """A UTF-8 text file (BOM allowed), with a located error instead of an OSError or decode error."""
+    raw = read_bytes(path)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -75,7 +90,13 @@ def load_file(path: str | Path) -> Document:
 
 def load_text(text: str, filename: str = "<string>") -> Document:
     """Load one YAML (or JSON) document from text."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = _Loader(text, filename)
+    except yaml.reader.ReaderError as exc:  # the reader checks every character before parsing starts
+        raise YamlError(
+            f"YAML syntax: character U+{exc.character:04X} is not allowed ({exc.reason})",
+            _offset_location(exc.position, filename, text),
+        ) from None
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -91,6 +112,42 @@ def load_text(text: str, filename: str = "<string>") -> Document:
     builder = _Builder(filename, text)
     data = builder.build(node, (), 0)
     return Document(data, filename, text, builder.positions)
+
+
+def _offset_location(offset: int, filename: str, text: str) -> Location:
+    line = text.count("\n", 0, offset)
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    source = text[start : end if end >= 0 else len(text)]
+    return Location(file=filename, line=line + 1, column=offset - start + 1, source_line=source)
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, counting nodes and nesting while it composes, before a deep stack or a huge graph."""
+
+    def __init__(self, text: str, filename: str) -> None:
+        super().__init__(text)
+        self.filename = filename
+        self.text = text
+        self.nodes = 0
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self.fail(f"document too large: more than {MAX_NODES} values (aliases included)")
+        if self.depth > MAX_DEPTH:
+            raise self.fail(f"document nested deeper than {MAX_DEPTH} levels")
+        self.depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+        return node
+
+    def fail(self, message: str) -> YamlError:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        return YamlError(message, _mark_location(event.start_mark, self.filename, self.text))
 
 
 def _mark_location(mark: Any, filename: str, text: str) -> Location:
@@ -129,7 +186,8 @@ class _Builder:
                 key = self.build(key_node, (*path, "<key>"), depth + 1)
                 if not isinstance(key, str | int | bool) and key is not None:
                     raise self.fail("a key must be a plain text or number", key_node)
-                skey = str(key) if not isinstance(key, str) else key
+                # YAML 1.1 reads `yes:`, `off:` and `~:` as booleans and null: keep the key as written.
+                skey = key_node.value if key is None or isinstance(key, bool) else str(key)
                 if skey in result:
                     raise self.fail(f"duplicate key {skey!r}", key_node)
                 self.positions[(*path, skey)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
@@ -144,9 +202,36 @@ class _Builder:
             raise self.fail(f"tag {node.tag!r} is not allowed (only plain YAML values)", node)
         if node.tag == _STD + "float":
             try:
-                return Decimal(node.value.replace("_", ""))
+                number = Decimal(node.value.replace("_", ""))
             except InvalidOperation:
                 raise self.fail(f"{node.value!r} is not a finite number", node) from None
+            if not number.is_finite():
+                raise self.fail(f"{node.value!r} is not a finite number", node)
+            if number and abs(number.adjusted()) > MAX_EXPONENT:
+                raise self.fail(f"number {_short(node.value)} is out of range (beyond 1e±{MAX_EXPONENT})", node)
+            return number
         if node.tag == _STD + "timestamp":
             return str(node.value)
+        if node.tag == _STD + "int" and len(node.value) > MAX_EXPONENT:
+            raise self.fail(f"number {_short(node.value)} is out of range (beyond 1e±{MAX_EXPONENT})", node)
+        if node.tag == _STD + "str" and _SURROGATE.search(node.value):
+            return self._paired(node)
         return self._scalars.construct_object(node, deep=True)
+
+    def _paired(self, node: yaml.Node) -> str:
+        """Text whose escapes gave UTF-16 surrogates (JSON writes 😀 as two): pairs joined, lone ones refused."""
+        try:
+            text: str = node.value.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeDecodeError:
+            raise self.fail(
+                "text holds an unpaired surrogate escape (\\ud800-\\udfff), which is no character", node
+            ) from None
+        return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _short(text: str) -> str:
+    """A long number cut for a message: its first and last digits."""
+    return text if len(text) <= 30 else f"{text[:12]}…{text[-12:]} ({len(text)} characters)"

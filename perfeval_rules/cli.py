@@ -357,6 +357,11 @@ def _executor(jobs: int, executor: str, scheduler: str | None) -> Any:
     show_default=True,
     help="Exit 1 when a finding of this severity (or worse) is found.",
 )
+@click.option(
+    "--template",
+    type=click.Path(dir_okay=False),
+    help="Render html or md with this Jinja2 template instead of the bundled one (it runs sandboxed).",
+)
 @click.pass_context
 def evaluate(
     ctx: click.Context,
@@ -369,6 +374,7 @@ def evaluate(
     scheduler: str | None,
     resume: bool,
     fail_on: str,
+    template: str | None,
 ) -> None:
     """Evaluate forms under a rule set: one report, a JSON stream, or a folder of reports with an index."""
     from . import batch
@@ -379,16 +385,18 @@ def evaluate(
     paths = batch.input_files(forms)
     several = len(paths) > 1 or any(Path(f).is_dir() for f in forms)
     folder = output is not None and (Path(output).is_dir() or output.endswith(("/", os.sep)))
-    fmt = fmt or _format_for(output, folder)
+    fmt = fmt or _format_for(output, folder, template)
+    if template is not None and fmt == "json":
+        raise UsageError("a template applies to html and md reports, not to json")
     folder = folder or (output is not None and fmt != "json" and several)
     if resume and not folder:
         raise UsageError("--resume continues a batch written to a folder: give -o DIR")
     threshold = _SEVERITY_RANK[fail_on] if fail_on != "never" else -1
     if folder:
         assert output is not None
-        code = _evaluate_to_folder(paths, rules, Path(output), fmt, runner, resume, threshold)
+        code = _evaluate_to_folder(paths, rules, Path(output), fmt, runner, resume, threshold, template)
     elif not several:
-        code = _evaluate_one(paths[0], rules, fmt, output, threshold)
+        code = _evaluate_one(paths[0], rules, fmt, output, threshold, template)
     elif fmt != "json":
         raise UsageError(f"--format {fmt} with several forms writes a folder: give -o DIR")
     else:
@@ -397,10 +405,12 @@ def evaluate(
         ctx.exit(code)
 
 
-def _format_for(output: str | None, folder: bool) -> str:
-    """The format from the -o suffix; html for a folder; json otherwise."""
-    suffix = Path(output).suffix.lower() if output and not folder else ""
-    return {".html": "html", ".htm": "html", ".md": "md", ".json": "json"}.get(suffix, "html" if folder else "json")
+def _format_for(output: str | None, folder: bool, template: str | None = None) -> str:
+    """The format from the -o suffix, else from a --template's name (my.md.j2); html for a folder; json otherwise."""
+    suffixes = [Path(output).suffix.lower()] if output and not folder else []
+    suffixes += [x.lower() for x in Path(template).suffixes] if template else []
+    formats = {".html": "html", ".htm": "html", ".md": "md", ".json": "json"}
+    return next((formats[x] for x in suffixes if x in formats), "html" if folder else "json")
 
 
 def _echo_err(message: str) -> None:
@@ -411,11 +421,11 @@ def _exit_code(failed: bool, worst: int | None, threshold: int) -> int:
     return 1 if failed or (worst is not None and worst <= threshold) else 0
 
 
-def _evaluate_one(path: str, rules: str, fmt: str, output: str | None, threshold: int) -> int:
+def _evaluate_one(path: str, rules: str, fmt: str, output: str | None, threshold: int, template: str | None) -> int:
     """One input file: its form's report (or the JSON array of a workbook's forms) to stdout or a file."""
     from . import batch
 
-    result = batch.EvaluateWork(rules, fmt)(batch.tasks_for([path])[0])
+    result = batch.EvaluateWork(rules, fmt, template)(batch.tasks_for([path])[0])
     if result.error is not None:
         _echo_err(f"perfeval: {result.error}")
         return 2
@@ -478,7 +488,14 @@ def _interrupted(exc: Any, after: str) -> int:
 
 
 def _evaluate_to_folder(
-    paths: list[str], rules: str, folder: Path, fmt: str, executor: Any, resume: bool, threshold: int
+    paths: list[str],
+    rules: str,
+    folder: Path,
+    fmt: str,
+    executor: Any,
+    resume: bool,
+    threshold: int,
+    template: str | None,
 ) -> int:
     from . import batch
 
@@ -487,7 +504,7 @@ def _evaluate_to_folder(
     try:
         done = _run_with_progress(
             lambda progress: batch.to_folder(
-                paths, rules, folder, fmt, executor=executor, resume=resume,
+                paths, rules, folder, fmt, executor=executor, resume=resume, template=template,
                 progress=progress, echo=_echo_err,
             )
         )  # fmt: skip
@@ -603,6 +620,15 @@ def explain(form: str, rules: str, name: str) -> None:
     ruleset = load_ruleset(rules)
     evaluation = run_evaluation(ruleset, _load_form(form, ruleset))
     click.echo(render_explanation(find_indicator(evaluation, name)))
+
+
+@cli.command("explain-code")
+@click.argument("code")
+def explain_code(code: str) -> None:
+    """Explain an error code (E001…), finding code (score-mismatch …) or import-note code: cause, example, fix."""
+    from .catalogue import describe, lookup
+
+    click.echo(describe(lookup(code)))
 
 
 def main() -> None:

@@ -1,4 +1,8 @@
-"""Shared test fixtures: headless Chromium for the browser tests of the HTML reports."""
+"""Shared test fixtures: headless Chromium for the browser tests of the HTML reports; hypothesis profiles.
+
+PERFEVAL_FUZZ=long selects the `long` hypothesis profile: the fuzz tests (tests/test_fuzz.py) then run
+thousands of examples each instead of the few dozen the normal suite affords (see docs/fuzzing.md).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "long",
+    max_examples=int(os.environ.get("PERFEVAL_FUZZ_EXAMPLES", "20000")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    print_blob=True,
+)
+if os.environ.get("PERFEVAL_FUZZ") == "long":
+    settings.load_profile("long")
 
 BROWSER_TIMEOUT = 60  # seconds; a hung browser fails the test instead of stalling CI
 _FLAGS = (

@@ -84,7 +84,7 @@ def test_trace_of_a_proportional_score() -> None:
     steps = [(t.step, t.text) for t in ind.trace]
     assert [s for s, _ in steps] == ["target", "actual", "kind", "kind", "policy", "expression", "round", "check"]
     assert steps[0][1].startswith("≥3500.00(人) → comparison ≥ 3500 人")
-    assert steps[6][1] == "0.8928571428571428571428571429 → 0.89 (2 places, half_up)"
+    assert steps[6][1] == "0.8928571428571428571428571428571429 → 0.89 (2 places, half_up)"
 
 
 def test_explain_finds_by_substring_and_lists_ambiguity() -> None:

@@ -25,6 +25,7 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from .. import __version__, _json
+from .._decimal import quantize
 from ..errors import PerfevalError
 from ..expr._types import Undefined
 from ..forms.model import Form, FundsRow, Indicator
@@ -361,7 +362,7 @@ class _Plan:
 
     def round(self, value: Decimal) -> Decimal:
         """`value` at the rule set's places and mode (as `Rounding.apply`)."""
-        return value.quantize(self.quantum, rounding=self.mode)
+        return quantize(value, self.quantum, self.mode)
 
     def parse(self, text: str, as_: str) -> Notation:
         """The target or actual `text` read with the rule set's vocabulary (memoised)."""

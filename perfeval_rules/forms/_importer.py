@@ -656,9 +656,13 @@ def join_target(op: str, value: str, unit: str) -> str:
 
 
 def strip_html(text: str) -> str:
-    """Text without HTML tags or entities; paragraphs and line breaks become new lines."""
+    """Text without HTML tags or entities; paragraphs and line breaks become new lines.
+
+    Tags are removed again after the entities are decoded, so that escaped markup (`&lt;script&gt;`)
+    does not come back as markup.
+    """
     text = re.sub(r"(?i)<\s*br\s*/?\s*>|<\s*/\s*p\s*>", "\n", text)
-    text = html.unescape(_HTML_TAG.sub("", text))
+    text = _HTML_TAG.sub("", html.unescape(_HTML_TAG.sub("", text)))
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,11 +17,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .._yaml import MAX_BYTES
-from ..errors import FormError, InputError, Location
+from .. import _yaml
+from ..errors import FormError, Location
 
 MAX_ROWS = 50_000
 MAX_COLUMNS = 256
+
+# A workbook is a zip of XML parts. These bound what opening one may cost before openpyxl sees it: a real
+# form's workbook has about ten parts that expand 5-20 times to well under 20 MiB (50,000 rows).
+MAX_XLSX_ENTRIES = 1000
+MAX_XLSX_EXPANDED = 100 * 1024 * 1024  # bytes, all parts together, as declared in the zip directory
+MAX_XLSX_RATIO = 100  # expanded / compressed, for a part larger than 1 MiB
+_DTD_SCAN = 64 * 1024  # a DTD (<!DOCTYPE, <!ENTITY) can only stand in an XML part's prolog
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,13 +96,7 @@ def cell_name(column: int, row: int) -> str:
 
 def read_bytes(path: str | Path) -> bytes:
     """The bytes of a file, bounded in size, with a located error instead of an OSError."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", Location(file=str(path))) from None
-    if len(raw) > MAX_BYTES:
-        raise InputError(f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB", Location(file=str(path)))
-    return raw
+    return _yaml.read_bytes(path)
 
 
 def decode(raw: bytes, file: str) -> str:
@@ -176,6 +179,7 @@ def xlsx_grids(raw: bytes, file: str) -> list[Grid]:
     """One grid per sheet of a workbook; a merged range takes its top-left value in every cell."""
     import openpyxl  # heavy; only workbooks need it
 
+    check_workbook_zip(raw, file)
     try:
         book = openpyxl.load_workbook(io.BytesIO(raw), data_only=True)
     except Exception as exc:  # openpyxl raises zip, XML and key errors alike for a broken file
@@ -198,6 +202,55 @@ def xlsx_grids(raw: bytes, file: str) -> list[Grid]:
             rows.append(Row(number, cells, "\t".join(cells)))
         grids.append(Grid(file, tuple(rows), sheet=sheet.title, delimiter="xlsx"))
     return grids
+
+
+def check_workbook_zip(raw: bytes, file: str) -> None:
+    """Refuse a workbook whose zip would expand beyond sane limits (a zip bomb) or whose XML declares a DTD.
+
+    Python's zipfile never expands a part beyond the size its directory declares (a lie fails the
+    CRC check), so the declared sizes bound what openpyxl can be made to read.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FormError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})", Location(file=file)) from None
+    with archive:
+        parts = archive.infolist()
+        if len(parts) > MAX_XLSX_ENTRIES:
+            raise FormError(
+                f"refused: the workbook has {len(parts)} parts, more than {MAX_XLSX_ENTRIES} (a zip bomb?)",
+                Location(file=file),
+            )
+        expanded = sum(p.file_size for p in parts)
+        if expanded > MAX_XLSX_EXPANDED:
+            raise FormError(
+                f"refused: the workbook would expand to {expanded // (1024 * 1024)} MiB,"
+                f" more than {MAX_XLSX_EXPANDED // (1024 * 1024)} MiB (a zip bomb?)",
+                Location(file=file),
+            )
+        for part in parts:
+            ratio = part.file_size // max(part.compress_size, 1)
+            if part.file_size > 1024 * 1024 and ratio > MAX_XLSX_RATIO:
+                raise FormError(
+                    f"refused: part {part.filename!r} would expand {ratio} times"
+                    f" ({part.compress_size} to {part.file_size} bytes, at most {MAX_XLSX_RATIO} times; a zip bomb?)",
+                    Location(file=file),
+                )
+        for part in parts:
+            if part.filename.endswith((".xml", ".rels")) and _declares_dtd(archive, part, file):
+                raise FormError(
+                    f"refused: part {part.filename!r} declares a DTD (<!DOCTYPE or <!ENTITY); workbooks never do",
+                    Location(file=file),
+                )
+
+
+def _declares_dtd(archive: zipfile.ZipFile, part: zipfile.ZipInfo, file: str) -> bool:
+    try:
+        with archive.open(part) as stream:
+            head = stream.read(_DTD_SCAN)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as exc:
+        raise FormError(f"not a readable XLSX workbook (part {part.filename!r}: {exc})", Location(file=file)) from None
+    return b"<!DOCTYPE" in head or b"<!ENTITY" in head
 
 
 _PLACES = re.compile(r"0\.(0+)")

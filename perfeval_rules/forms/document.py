@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from .._yaml import Document
+from ..errors import SchemaError
 from .model import Form, FundsRow, ImportNote, Indicator, Provenance
 from .schema import validate
 
@@ -90,6 +91,10 @@ def form_to_yaml(form: Form) -> str:
 
 def form_from_document(doc: Document) -> Form:
     """A Form from a loaded YAML/JSON document, after checking it against `FORM_SCHEMA`."""
+    if not isinstance(doc.data, dict):
+        kinds = {type(None): "the file is empty", list: "it holds a list"}
+        what = kinds.get(type(doc.data), "it holds a single value")
+        raise SchemaError(f"a form must be a mapping of keys (project, indicators …); {what}", doc.locate(()))
     validate(doc)
     data = doc.data
     imported_from = data.get("imported_from")

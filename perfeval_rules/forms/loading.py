@@ -10,7 +10,7 @@ from pathlib import Path
 from .. import _yaml
 from ..errors import FormError, InputError, Location, UsageError, did_you_mean
 from ._importer import has_indicator_table, import_grid
-from ._tables import Grid, decode, read_bytes, text_grid, xlsx_grids
+from ._tables import Grid, read_bytes, text_grid, xlsx_grids
 from .document import form_from_document
 from .model import Form
 
@@ -157,8 +157,7 @@ def is_form_file(path: str | Path) -> bool:
     if suffix in TABULAR:
         return True
     if suffix in (".yaml", ".yml", ".json"):
-        text = decode(read_bytes(path), str(path))
-        data = _yaml.load_text(text, str(path)).data
+        data = _yaml.load_file(path).data  # read as the form reader reads it: UTF-8, the same errors
         return isinstance(data, dict) and "indicators" in data
     return False
 

@@ -7,6 +7,9 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
+from .. import _json
+from .._decimal import quantize
+
 ABSENT = "—"  # how a null (absent) value is shown; never 0
 
 
@@ -32,8 +35,7 @@ def _decimal(value: Any) -> Decimal:
 
 def exact(value: Decimal) -> str:
     """A Decimal with exactly its significant digits, never in exponent form (10.00 -> 10, 0.890 -> 0.89)."""
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "0") else text
+    return _json.number(value)
 
 
 def num(value: Any, places: int | None = None, sign: bool = False) -> str:
@@ -44,7 +46,7 @@ def num(value: Any, places: int | None = None, sign: bool = False) -> str:
     if places is None:
         text = exact(d)
     else:
-        d = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        d = quantize(d, Decimal(1).scaleb(-places), ROUND_HALF_UP)
         text = format(d, "f")
         if d.is_zero():
             text = text.lstrip("-")
@@ -63,7 +65,7 @@ def scale(value: Any, maximum: Any, length: int) -> Decimal:
     if value is None or maximum is None or _decimal(maximum) <= 0:
         return Decimal(0)
     ratio = min(max(_decimal(value) / _decimal(maximum), Decimal(0)), Decimal(1))
-    return (ratio * length).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return quantize(ratio * length, Decimal("0.1"), ROUND_HALF_UP)
 
 
 def runs(items: Iterable[Any], key: str) -> list[Run]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import traceback
@@ -46,7 +47,11 @@ def generate_template(context: Mapping[str, Any], fmt: str, kind: str) -> Iterat
 
 @contextmanager
 def _template_errors(env: SandboxedEnvironment) -> Iterator[None]:
-    """Turn what goes wrong while a template loads or renders into a located TemplateError."""
+    """Turn what goes wrong while a template loads or renders into a located TemplateError.
+
+    Each render starts with a fresh range() budget (left set afterwards: a generator may end in another context).
+    """
+    _STEPS.set(_Steps())
     try:
         yield
     except jinja2.TemplateSyntaxError as exc:
@@ -77,13 +82,61 @@ def _template_error(exc: Exception, env: SandboxedEnvironment) -> TemplateError:
     return TemplateError(message, _where(exc, message, env))
 
 
+MAX_RANGE_STEPS = 1_000_000
+"""range() in a template yields at most this many values in one render, nested loops together."""
+
+MAX_SIZE = 10_000_000
+"""`*` and `**` in a template may not build a text, list or number larger than this (characters, items, digits)."""
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja2's sandbox (no private attributes, no unsafe calls) that also bounds the work a template asks for."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        """Refuse `*` and `**` whose result would be huge ('x' * 10**9, 10 ** 10 ** 9) before computing it."""
+        if operator == "**":
+            if isinstance(left, int | Decimal) and isinstance(right, int | Decimal):
+                digits, exponent = len(str(abs(int(left)))), abs(int(right))
+                if exponent > 1 and digits * exponent > MAX_SIZE:
+                    raise jinja2.exceptions.SecurityError(f"{left} ** {right} would be larger than {MAX_SIZE} digits")
+            return left**right
+        seq, count = (left, right) if isinstance(left, str | list | tuple) else (right, left)
+        if isinstance(seq, str | list | tuple) and isinstance(count, int) and len(seq) * count > MAX_SIZE:
+            raise jinja2.exceptions.SecurityError(f"repeating a {type(seq).__name__} {count} times is too large")
+        return left * right
+
+
+class _Steps:
+    """The range() budget of one render; a context variable, so concurrent renders never share one."""
+
+    def __init__(self) -> None:
+        self.left = MAX_RANGE_STEPS
+
+
+_STEPS: contextvars.ContextVar[_Steps] = contextvars.ContextVar("perfeval_template_steps")
+
+
+def _bounded_range(*args: int) -> Iterator[int]:
+    """range() whose values, over every loop of one render, are at most MAX_RANGE_STEPS."""
+    values = range(*args)
+    steps = _STEPS.get()
+    if len(values) > steps.left:
+        raise jinja2.exceptions.SecurityError(
+            f"range() would loop more than {MAX_RANGE_STEPS} times in this template (a runaway loop?)"
+        )
+    steps.left -= len(values)
+    return iter(values)
+
+
 @lru_cache(maxsize=16)
 def _environment(fmt: str, user_dir: str | None) -> SandboxedEnvironment:
     """One sandboxed environment per format (and user template folder), so compiled templates are reused."""
     paths = [user_dir] if user_dir is not None else []
     paths.append(str(templates_dir()))
     html = fmt == "html"
-    env = SandboxedEnvironment(
+    env = _Sandbox(
         loader=jinja2.FileSystemLoader(paths),
         autoescape=html,
         undefined=jinja2.StrictUndefined,
@@ -100,6 +153,8 @@ def _environment(fmt: str, user_dir: str | None) -> SandboxedEnvironment:
         runs=_format.runs,
         md=_format.md_escape,
     )
+    env.globals["range"] = _bounded_range
+    del env.globals["lipsum"]  # builds text of any size on request; no report needs it
     return env
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
+from .._decimal import quantize
 from ..errors import Location
 from .model import EXPR_ROUNDING, Band, Grade, Rounding, Tier
 from .variables import SCOPES, VarSpec
@@ -115,10 +116,10 @@ def band_score(tier: Tier, weight: Decimal, reported: Decimal | int | None, roun
         return value
     q = rounding.quantum
     if value <= points.low:
-        edge = points.low.quantize(q, ROUND_CEILING)
+        edge = quantize(points.low, q, ROUND_CEILING)
         edge = edge if points.low_inclusive or edge > points.low else edge + q
     else:
-        edge = points.high.quantize(q, ROUND_FLOOR)
+        edge = quantize(points.high, q, ROUND_FLOOR)
         edge = edge if points.high_inclusive or edge < points.high else edge - q
     # A band too narrow for the places (a weight of 0) has no inner value; never leave [0, weight].
     return min(max(edge, Decimal(0)), weight)

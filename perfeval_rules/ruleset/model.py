@@ -8,6 +8,8 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decima
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from .._decimal import quantize
+
 if TYPE_CHECKING:
     from ..expr import Expression
     from ..notation import Vocabulary
@@ -40,7 +42,7 @@ class Rounding:
 
     def apply(self, value: Decimal) -> Decimal:
         """`value` rounded to the places with the mode."""
-        return value.quantize(self.quantum, rounding=ROUNDING_MODES[self.mode])
+        return quantize(value, self.quantum, ROUNDING_MODES[self.mode])
 
 
 @dataclass(frozen=True, slots=True)
