@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import Any
+
+# json.dumps(text, ensure_ascii=False) without its per-call set-up: the C escaper when available.
+_string = encode_basestring
 
 
 def number(value: Decimal) -> str:
@@ -50,7 +55,18 @@ def dump(obj: Any, write: Callable[[str], Any], indent: int | None = 2) -> None:
 
 
 def _write(obj: Any, out: list[str], indent: int | None, level: int) -> None:
-    if obj is None or isinstance(obj, bool | str):
+    # Exact types first (a result is str, Decimal, None, bool, dict and list), then the general rules:
+    # isinstance against the Mapping and Sequence ABCs is slow enough to matter on large batches.
+    scalar = _scalar(obj)
+    if scalar is not None:
+        out.append(scalar)
+        return
+    kind = type(obj)
+    if kind is dict:
+        _mapping(obj, out, indent, level)
+    elif kind is list or kind is tuple:
+        _sequence(obj, out, indent, level)
+    elif isinstance(obj, bool | str):
         out.append(json.dumps(obj, ensure_ascii=False))
     elif isinstance(obj, Decimal):
         out.append(number(obj))
@@ -59,35 +75,71 @@ def _write(obj: Any, out: list[str], indent: int | None, level: int) -> None:
     elif isinstance(obj, float):
         raise TypeError(f"binary float {obj!r} in output; use Decimal")
     elif isinstance(obj, Mapping):
-        items = list(obj.items())
-        if not items:
-            out.append("{}")
-            return
-        out.append("{")
-        for i, (key, value) in enumerate(items):
-            out.append("," if i else "")
-            _newline(out, indent, level + 1)
-            out.append(json.dumps(str(key), ensure_ascii=False) + ": ")
-            _write(value, out, indent, level + 1)
-        _newline(out, indent, level)
-        out.append("}")
+        _mapping(obj, out, indent, level)
     elif isinstance(obj, Sequence):
-        if not obj:
-            out.append("[]")
-            return
-        out.append("[")
-        for i, value in enumerate(obj):
-            out.append("," if i else "")
-            _newline(out, indent, level + 1)
-            _write(value, out, indent, level + 1)
-        _newline(out, indent, level)
-        out.append("]")
+        _sequence(obj, out, indent, level)
     else:
         raise TypeError(f"cannot serialise {type(obj).__name__}")
 
 
-def _newline(out: list[str], indent: int | None, level: int) -> None:
-    if indent is not None:
-        out.append("\n" + " " * (indent * level))
-    elif out and out[-1] == ",":
-        out.append(" ")
+def _mapping(obj: Mapping[Any, Any], out: list[str], indent: int | None, level: int) -> None:
+    if not obj:
+        out.append("{}")
+        return
+    inner, outer = _separators(indent, level)
+    out.append("{")
+    first = True
+    for key, value in obj.items():
+        out.append(inner[first])
+        first = False
+        out.append(_string(key if type(key) is str else str(key)))
+        out.append(": ")
+        scalar = _scalar(value)
+        if scalar is None:
+            _write(value, out, indent, level + 1)
+        else:
+            out.append(scalar)
+    out.append(outer)
+    out.append("}")
+
+
+def _sequence(obj: Sequence[Any], out: list[str], indent: int | None, level: int) -> None:
+    if not obj:
+        out.append("[]")
+        return
+    inner, outer = _separators(indent, level)
+    out.append("[")
+    first = True
+    for value in obj:
+        out.append(inner[first])
+        first = False
+        scalar = _scalar(value)
+        if scalar is None:
+            _write(value, out, indent, level + 1)
+        else:
+            out.append(scalar)
+    out.append(outer)
+    out.append("]")
+
+
+def _scalar(value: Any) -> str | None:
+    """The text of a str, None, bool or Decimal value (the common leaves); None for anything else."""
+    kind = type(value)
+    if kind is str:
+        return _string(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is Decimal:
+        return number(value)
+    return None
+
+
+@functools.cache
+def _separators(indent: int | None, level: int) -> tuple[dict[bool, str], str]:
+    """What goes before an item (first item: True) and before the closing bracket, at this depth."""
+    if indent is None:
+        return {True: "", False: ", "}, ""
+    pad = "\n" + " " * (indent * (level + 1))
+    return {True: pad, False: "," + pad}, "\n" + " " * (indent * level)

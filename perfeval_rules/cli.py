@@ -299,6 +299,37 @@ rule set, engine version and format, as recorded in the folder's .perfeval-manif
 """
 
 
+def _executor_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--executor and --scheduler: where a batch runs (local processes or a Dask cluster)."""
+    command = click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="The Dask scheduler for --executor dask, e.g. tcp://10.0.0.5:8786.",
+    )(command)
+    return click.option(
+        "--executor",
+        type=click.Choice(["local", "dask"]),
+        default="local",
+        show_default=True,
+        help="Run here (in --jobs processes) or on an existing Dask distributed cluster (needs the dask extra).",
+    )(command)
+
+
+def _executor(jobs: int, executor: str, scheduler: str | None) -> Any:
+    """The batch executor the options ask for."""
+    from . import batch
+
+    if executor == "dask":
+        if not scheduler:
+            raise UsageError("--executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
+        if jobs != 1:
+            raise UsageError("--jobs is for --executor local; a Dask cluster runs as many tasks as it has workers")
+        return batch.DaskExecutor(scheduler)
+    if scheduler:
+        raise UsageError("--scheduler goes with --executor dask")
+    return batch.executor_for(jobs)
+
+
 @cli.command(help=_EVALUATE_HELP)
 @click.argument("forms", nargs=-1, required=True)
 @click.option("--rules", "rules", required=True, metavar="RULESET", help="Rule-set file or bundled id.")
@@ -317,6 +348,7 @@ rule set, engine version and format, as recorded in the folder's .perfeval-manif
     show_default=True,
     help="Evaluate in this many processes; the output is the same as with 1.",
 )
+@_executor_options
 @click.option("--resume", is_flag=True, help="Into an output folder: skip the forms whose reports are current.")
 @click.option(
     "--fail-on",
@@ -338,6 +370,8 @@ def evaluate(
     fmt: str | None,
     output: str | None,
     jobs: int,
+    executor: str,
+    scheduler: str | None,
     resume: bool,
     fail_on: str,
     template: str | None,
@@ -347,6 +381,7 @@ def evaluate(
     from .ruleset import load_ruleset
 
     load_ruleset(rules)  # a bad rule set stops here, before any form is read
+    runner = _executor(jobs, executor, scheduler)
     paths = batch.input_files(forms)
     several = len(paths) > 1 or any(Path(f).is_dir() for f in forms)
     folder = output is not None and (Path(output).is_dir() or output.endswith(("/", os.sep)))
@@ -359,13 +394,13 @@ def evaluate(
     threshold = _SEVERITY_RANK[fail_on] if fail_on != "never" else -1
     if folder:
         assert output is not None
-        code = _evaluate_to_folder(paths, rules, Path(output), fmt, jobs, resume, threshold, template)
+        code = _evaluate_to_folder(paths, rules, Path(output), fmt, runner, resume, threshold, template)
     elif not several:
         code = _evaluate_one(paths[0], rules, fmt, output, threshold, template)
     elif fmt != "json":
         raise UsageError(f"--format {fmt} with several forms writes a folder: give -o DIR")
     else:
-        code = _evaluate_to_stream(paths, rules, output, jobs, threshold)
+        code = _evaluate_to_stream(paths, rules, output, runner, threshold)
     if code:
         ctx.exit(code)
 
@@ -453,7 +488,14 @@ def _interrupted(exc: Any, after: str) -> int:
 
 
 def _evaluate_to_folder(
-    paths: list[str], rules: str, folder: Path, fmt: str, jobs: int, resume: bool, threshold: int, template: str | None
+    paths: list[str],
+    rules: str,
+    folder: Path,
+    fmt: str,
+    executor: Any,
+    resume: bool,
+    threshold: int,
+    template: str | None,
 ) -> int:
     from . import batch
 
@@ -462,7 +504,7 @@ def _evaluate_to_folder(
     try:
         done = _run_with_progress(
             lambda progress: batch.to_folder(
-                paths, rules, folder, fmt, executor=batch.executor_for(jobs), resume=resume, template=template,
+                paths, rules, folder, fmt, executor=executor, resume=resume, template=template,
                 progress=progress, echo=_echo_err,
             )
         )  # fmt: skip
@@ -477,14 +519,13 @@ def _evaluate_to_folder(
     return _exit_code(s.failed > 0, done.worst, threshold)
 
 
-def _evaluate_to_stream(paths: list[str], rules: str, output: str | None, jobs: int, threshold: int) -> int:
+def _evaluate_to_stream(paths: list[str], rules: str, output: str | None, executor: Any, threshold: int) -> int:
     import sys
 
     from . import batch
     from ._io import open_atomically
 
     def start(progress: Any) -> Any:
-        executor = batch.executor_for(jobs)
         if output is None:
             return batch.to_stream(paths, rules, sys.stdout, executor=executor, progress=progress, echo=_echo_err)
         with open_atomically(Path(output)) as out:
@@ -510,9 +551,17 @@ def _evaluate_to_stream(paths: list[str], rules: str, output: str | None, jobs: 
     help="Output format (default: from the -o suffix, .html, .md or .json, else md).",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here (atomically) instead of stdout.")
+@_executor_options
 @click.pass_context
 def compare(
-    ctx: click.Context, forms: tuple[str, ...], base: str, candidate: str, fmt: str | None, output: str | None
+    ctx: click.Context,
+    forms: tuple[str, ...],
+    base: str,
+    candidate: str,
+    fmt: str | None,
+    output: str | None,
+    executor: str,
+    scheduler: str | None,
 ) -> None:
     """Compare two rule sets: on forms (FORM files or folders), or, with no forms, the rules themselves.
 
@@ -531,6 +580,7 @@ def compare(
 
     if base == REPORTED and not forms:
         raise UsageError("--base reported compares the scores filed on forms: give FORM_OR_DIR")
+    runner = _executor(1, executor, scheduler)
     fmt = fmt or {".html": "html", ".htm": "html", ".md": "md", ".json": "json"}.get(
         Path(output).suffix.lower() if output else "", "md"
     )
@@ -538,7 +588,7 @@ def compare(
 
     paths = batch.input_files(forms)
     view = _run_with_progress(
-        lambda progress: run_comparison(paths, base, candidate, progress=progress, echo=_echo_err)
+        lambda progress: run_comparison(paths, base, candidate, executor=runner, progress=progress, echo=_echo_err)
     )
     text = render_comparison(view, fmt) + ("\n" if fmt == "json" else "")
     if output:

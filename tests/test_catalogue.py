@@ -33,9 +33,9 @@ def test_every_error_class_has_an_entry_and_every_entry_a_class() -> None:
 
 
 def _engine_codes() -> set[str]:
-    """Finding codes the engine itself emits: the literal first argument of its `at(…)`/`where(…)` helpers."""
+    """Finding codes the engine itself emits: the literal code of each (code, severity, message) it builds."""
     source = "\n".join(p.read_text(encoding="utf-8") for p in (PACKAGE / "engine").glob("*.py"))
-    return set(re.findall(r"\b(?:at|where)\(\s*\"([a-z0-9]+(?:-[a-z0-9]+)+)\"", source))
+    return set(re.findall(r"\(\s*\"([a-z0-9]+(?:-[a-z0-9]+)+)\",\s*\"(?:error|warning|info)\"", source))
 
 
 def test_every_finding_code_has_an_entry_and_nothing_is_stale() -> None:

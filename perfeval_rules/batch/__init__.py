@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import PerfevalError
+from ._dask import DaskExecutor
 from ._naming import form_names, input_names
 from ._output import MANIFEST, FolderSink, JsonArraySink
 from ._runner import (
@@ -40,6 +41,7 @@ from ._summary import Portfolio, summarize
 __all__ = [
     "ENGINE",
     "MANIFEST",
+    "DaskExecutor",
     "EvaluateWork",
     "Executor",
     "FolderOutcome",

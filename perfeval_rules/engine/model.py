@@ -16,7 +16,10 @@ ENGINE_NAME = "perfeval-rules"
 SEVERITIES = ("error", "warning", "info")
 
 
-@dataclass(frozen=True, slots=True)
+# Finding and IndicatorResult are made once per row of every form; they keep an instance dict (no slots)
+# so that `_finding` and `_indicator_result` can fill it in one go, several times faster than the
+# frozen dataclass __init__, which sets each field through object.__setattr__.
+@dataclass(frozen=True)
 class Finding:
     """Something wrong or notable: a stable code (a check id or an engine code), severity and Chinese message."""
 
@@ -51,7 +54,7 @@ class TraceStep:
         return {"step": self.step, "text": self.text}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class IndicatorResult:
     """One indicator evaluated: parsed values, kind, direction, met, tier, scores, policy, trace, findings."""
 
@@ -100,6 +103,66 @@ class IndicatorResult:
             "findings": [f.to_dict() for f in self.findings],
             "source": self.source,
         }
+
+
+_new = object.__new__
+
+
+def finding(
+    code: str, severity: str, message: str, indicator: str | None, index: int | None, cell: str | None
+) -> Finding:
+    """The same as Finding(...) with every argument given, made faster (see above)."""
+    made = _new(Finding)
+    made.__dict__.update(code=code, severity=severity, message=message, indicator=indicator, index=index, cell=cell)
+    return made
+
+
+def indicator_result(
+    index: int,
+    level1: str,
+    level2: str,
+    name: str,
+    target_text: str,
+    actual_text: str,
+    target: Notation,
+    actual: Notation,
+    kind: str,
+    direction: str | None,
+    met: bool | None,
+    tier: int | None,
+    weight: Decimal | None,
+    score: Decimal | None,
+    reported_score: Decimal | None,
+    reason: str,
+    policy: str | None,
+    trace: tuple[TraceStep, ...],
+    findings: tuple[Finding, ...],
+    source: str | None,
+) -> IndicatorResult:
+    """The same as IndicatorResult(...) with every argument given, made faster (see above)."""
+    made = _new(IndicatorResult)
+    d = made.__dict__
+    d["index"] = index
+    d["level1"] = level1
+    d["level2"] = level2
+    d["name"] = name
+    d["target_text"] = target_text
+    d["actual_text"] = actual_text
+    d["target"] = target
+    d["actual"] = actual
+    d["kind"] = kind
+    d["direction"] = direction
+    d["met"] = met
+    d["tier"] = tier
+    d["weight"] = weight
+    d["score"] = score
+    d["reported_score"] = reported_score
+    d["reason"] = reason
+    d["policy"] = policy
+    d["trace"] = trace
+    d["findings"] = findings
+    d["source"] = source
+    return made
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,17 +7,27 @@ What the engine decides itself (the rule set decides the rest through its expres
   the target word, a trend in the target's direction or a date on time gives tier 1; a late date tier 3;
 - an indicator that cannot be scored (target or actual missing, unreadable or not comparable) gets a
   null score, counted as 0 in every total, and the rule set's checks report why.
+
+Speed (a portfolio holds the same target and actual strings thousands of times): each rule set gets a
+`_Plan` once, holding its checks per scope and memos of parsed texts, of what a target/actual pair
+means, and of whole indicator outcomes keyed by exactly the inputs the rule set's expressions and
+messages read. Every memo is bounded and holds only values computed from its key, so a hit gives the
+same result a fresh computation would.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from .. import __version__, _json
+from .._decimal import quantize
 from ..errors import PerfevalError
+from ..expr._types import Undefined
 from ..forms.model import Form, FundsRow, Indicator
 from ..notation.values import (
     Comparison,
@@ -32,40 +42,77 @@ from ..notation.values import (
     Trend,
 )
 from ..ruleset._compile import scaled
-from ..ruleset.model import Check, RuleSet
+from ..ruleset.model import ROUNDING_MODES, Check, RuleSet
 from ..ruleset.variables import SCOPES
-from .model import SEVERITIES, BudgetResult, Evaluation, Finding, IndicatorResult, Subtotal, TraceStep
+from .model import (
+    SEVERITIES,
+    BudgetResult,
+    Evaluation,
+    Finding,
+    IndicatorResult,
+    Subtotal,
+    TraceStep,
+    finding,
+    indicator_result,
+)
 
 Env = dict[str, Any]
+Trace = list[TraceStep] | None  # None: tracing is off and no trace text is built
+Found = tuple[str, str, str]  # a finding before it is placed: code, severity, message
+
 _PLACEHOLDER = re.compile(r"\{([^{}\s]+)\}")
 _ALIASES: dict[str, dict[str, str]] = {
     scope: {alias: v.name for v in specs for alias in (v.name, *v.aliases)} for scope, specs in SCOPES.items()
 }
-_PARSED: dict[tuple[str, str, str], Notation] = {}
-_PARSED_MAX = 20_000
+_ORDER = {s: n for n, s in enumerate(SEVERITIES)}
+_ZERO = Decimal(0)
+# Indicator variables that come from the row itself rather than from its target/actual pair or the rule set.
+_ROW_FIELDS = ("level1", "level2", "name", "reason")
+_MEMO_MAX = 20_000  # parsed texts and target/actual pairs: small entries
+# Row outcomes: without traces a few hundred bytes each, with traces a few KiB, so that memory stays
+# flat on long batches (about 16 MiB at most either way).
+_ROWS_MAX = {False: 32_768, True: 4_096}
+_PLANS_MAX = 16
 
 
-def evaluate(ruleset: RuleSet, form: Form) -> Evaluation:
-    """Score every indicator and the budget of `form` under `ruleset`, and run the rule set's checks."""
-    budget = _budget(ruleset, form)
-    indicators = tuple(_indicator(ruleset, n, ind) for n, ind in enumerate(form.indicators, start=1))
-    by1, by2 = _subtotals(indicators)
-    rounding = ruleset.rounding
-    total = rounding.apply((budget.score or Decimal(0)) + sum((i.score or Decimal(0) for i in indicators), Decimal(0)))
+def evaluate(ruleset: RuleSet, form: Form, *, trace: bool = True) -> Evaluation:
+    """Score every indicator and the budget of `form` under `ruleset`, and run the rule set's checks.
+
+    With `trace=False` every trace is empty and no trace text is built; everything else is identical.
+    """
+    plan = _plan(ruleset)
+    budget = _budget(plan, form, trace)
+    indicator = plan.indicator
+    indicators = tuple([indicator(n, ind, trace) for n, ind in enumerate(form.indicators, start=1)])
+    sums = _Sums(indicators)
+    total = plan.round((budget.score or _ZERO) + sums.scores)
     grade = ruleset.grade_of(total)
-    form_findings = _form_checks(ruleset, form, budget, indicators, total, grade)
-    everything = [*form_findings, *budget.findings, *(f for i in indicators for f in i.findings)]
-    order = {s: n for n, s in enumerate(SEVERITIES)}
-    everything.sort(key=lambda f: (order[f.severity], -1 if f.index is None else f.index))
-    return Evaluation(form, ruleset, __version__, budget, indicators, by1, by2, total, grade, tuple(everything))
+    everything = _form_checks(plan, form, budget, sums, total, grade)
+    everything += budget.findings
+    everything += sums.findings
+    everything.sort(key=_finding_order)
+    return Evaluation(
+        form,
+        ruleset,
+        __version__,
+        budget,
+        indicators,
+        sums.by_level1(),
+        sums.by_level2(),
+        total,
+        grade,
+        tuple(everything),
+    )
+
+
+def _finding_order(f: Finding) -> tuple[int, int]:
+    return _ORDER[f.severity], -1 if f.index is None else f.index
 
 
 # --- values and expressions -------------------------------------------------------------------------
 
 
 def _is_undefined(value: Any) -> bool:
-    from ..expr import Undefined
-
     return isinstance(value, Undefined)
 
 
@@ -74,8 +121,6 @@ def _run(expression: Any, env: Env) -> Any:
     try:
         return expression.evaluate(env)
     except PerfevalError as exc:
-        from ..expr import Undefined
-
         return Undefined(exc.message)
 
 
@@ -99,47 +144,80 @@ def _message(template: str, env: Env, scope: str) -> str:
     return _PLACEHOLDER.sub(lambda m: fmt(env.get(names[m.group(1)])) if m.group(1) in names else m.group(0), template)
 
 
-def _check_findings(
-    checks: tuple[Check, ...], scope: str, env: Env, where: Callable[[str, str, str], Finding], trace: list[TraceStep]
-) -> list[Finding]:
-    out: list[Finding] = []
-    for check in checks:
-        if check.scope != scope.split("-")[0]:
-            continue
-        if check.when is not None:
-            applies = _run(check.when, env)
-            if _is_undefined(applies):
-                out.append(
-                    where("expression-undefined", "warning", f"检查 {check.id} 的条件无法计算：{_reason(applies)}")
-                )
-                continue
+Condition = Callable[[Env], Any]
+Prepared = tuple[Check, Condition | None, Condition]  # a check with its `when` and `assert` ready to run
+
+
+def _check_findings(checks: tuple[Prepared, ...], scope: str, env: Env, trace: Trace) -> list[Found]:
+    """Findings of the checks (all of one scope) on `env`; a failed check also adds a trace step."""
+    out: list[Found] = []
+    for check, when, assertion in checks:
+        if when is not None:
+            applies = when(env)
             if applies is not True:
+                if _is_undefined(applies):
+                    message = f"检查 {check.id} 的条件无法计算：{_reason(applies)}"
+                    out.append(("expression-undefined", "warning", message))
                 continue
-        ok = _run(check.assertion, env)
+        ok = assertion(env)
+        if ok is True:
+            continue
         if _is_undefined(ok):
-            out.append(where("expression-undefined", "warning", f"检查 {check.id} 无法计算：{_reason(ok)}"))
-        elif ok is not True:
+            out.append(("expression-undefined", "warning", f"检查 {check.id} 无法计算：{_reason(ok)}"))
+        else:
             message = _message(check.message, env, scope)
-            out.append(where(check.id, check.severity, message))
-            trace.append(TraceStep("check", f"{check.id} ({check.severity}): {message}"))
+            out.append((check.id, check.severity, message))
+            if trace is not None:
+                trace.append(TraceStep("check", f"{check.id} ({check.severity}): {message}"))
     return out
 
 
-# --- parsing ----------------------------------------------------------------------------------------
+def _runner(expression: Any) -> Condition:
+    """Run `expression` on an environment, as `_run` does."""
+    return functools.partial(_run, expression)
 
 
-def _parse(ruleset: RuleSet, text: str, as_: str) -> Notation:
-    key = (ruleset.sha256, as_, text)
-    hit = _PARSED.get(key)
-    if hit is None:
-        from ..notation import parse_actual, parse_target
+def _prepare(check: Check, scope: str) -> Prepared:
+    """The check with each condition remembered when it reads only true/false and text variables."""
+    types = {v.name: v.type for v in SCOPES[scope]}
 
-        parser = parse_target if as_ == "target" else parse_actual
-        hit = parser(text, ruleset.vocabulary)
-        if len(_PARSED) >= _PARSED_MAX:
-            _PARSED.clear()
-        _PARSED[key] = hit
-    return hit
+    def ready(expression: Any) -> Condition:
+        wordy = all(types.get(name) in ("bool", "text") for name in expression.names)
+        return _Remembered(expression) if wordy else _runner(expression)
+
+    return check, None if check.when is None else ready(check.when), ready(check.assertion)
+
+
+class _Remembered:
+    """A true/false expression remembered by the values of the variables it reads.
+
+    An expression is a pure function of those values, and a comparison or an `and` gives the same
+    true or false for equal numbers whatever their digits, so a true or false result is kept and
+    reused; an undefined result (its reason may quote a value as written) is computed every time.
+    """
+
+    __slots__ = ("expression", "key", "memo")
+
+    def __init__(self, expression: Any) -> None:
+        self.expression = expression
+        names = sorted(expression.names)
+        self.key: Callable[[Env], Any] = itemgetter(*names) if names else _nothing
+        self.memo: dict[Any, bool] = {}
+
+    def __call__(self, env: Env) -> Any:
+        try:
+            key = self.key(env)
+            hit = self.memo.get(key)
+        except (KeyError, TypeError):  # a name the environment lacks; an unhashable (signalling NaN) value
+            return _run(self.expression, env)
+        if hit is None:
+            value = _run(self.expression, env)
+            if type(value) is not bool:
+                return value
+            if len(self.memo) >= _MEMO_MAX:
+                self.memo.clear()
+            self.memo[key] = hit = value
+        return hit
 
 
 def describe(value: Notation) -> str:
@@ -153,6 +231,352 @@ def describe(value: Notation) -> str:
         return f"{kind} {op}{' ' if op else ''}{fmt(value.value)}{unit}{extra}"
     parts = [f"{k}={fmt(v) if not isinstance(v, str) else v}" for k, v in d.items()]
     return " ".join([kind, *parts])
+
+
+# --- the plan of a rule set -------------------------------------------------------------------------
+
+_PLANS: dict[int, tuple[RuleSet, _Plan]] = {}
+
+
+def _plan(ruleset: RuleSet) -> _Plan:
+    """The plan of this very rule set object (kept alive with it, so its id is not reused meanwhile)."""
+    hit = _PLANS.get(id(ruleset))
+    if hit is not None and hit[0] is ruleset:
+        return hit[1]
+    if len(_PLANS) >= _PLANS_MAX:
+        _PLANS.clear()
+    plan = _Plan(ruleset)
+    _PLANS[id(ruleset)] = (ruleset, plan)
+    return plan
+
+
+def _reads(ruleset: RuleSet, checks: tuple[Check, ...]) -> set[str]:
+    """Canonical names of the indicator variables the rule set's expressions and messages read."""
+    names: set[str] = set()
+    expressions: list[Any] = [r.when for r in ruleset.direction]
+    expressions += [e for p in ruleset.policies for e in (p.when, p.score)]
+    expressions += [e for c in checks for e in (c.when, c.assertion)]
+    for expression in expressions:
+        if expression is not None:
+            names |= set(expression.names)
+    aliases = _ALIASES["indicator-check"]
+    for check in checks:
+        names |= {aliases[m] for m in _PLACEHOLDER.findall(check.message) if m in aliases}
+    return names
+
+
+def _nothing(_: Any) -> None:
+    return None
+
+
+class _Pair:
+    """What a target/actual pair means, whatever the row: parsed values, kind and the engine's facts."""
+
+    __slots__ = (
+        "actual",
+        "actual_value",
+        "bound",
+        "implied_op",
+        "kind",
+        "met",
+        "notes",
+        "op",
+        "range",
+        "range_direction",
+        "ratio",
+        "scorable",
+        "target",
+        "target_value",
+        "tier",
+        "unit",
+        "unit_mismatch",
+        "word",
+    )
+
+    def __init__(self, target: Notation, actual: Notation, kind: str) -> None:
+        self.target, self.actual, self.kind = target, actual, kind
+        self.scorable = False
+        self.tier: int | None = None
+        self.met: bool | None = None
+        self.target_value: Decimal | None = None
+        self.actual_value: Decimal | None = None
+        self.op = ""
+        self.implied_op = False
+        self.unit = ""
+        self.bound = False
+        self.word = False
+        self.unit_mismatch = False
+        self.range: Range | None = None
+        self.range_direction: str | None = None
+        self.ratio: Decimal | None = None
+        self.notes: list[TraceStep] = []
+
+
+class _Row:
+    """An indicator's outcome apart from where it stands: what every row with the same key gets."""
+
+    __slots__ = ("actual", "direction", "findings", "kind", "met", "policy", "score", "target", "tier", "trace")
+
+    def __init__(
+        self,
+        pair: _Pair,
+        direction: str | None,
+        met: bool | None,
+        policy: str | None,
+        score: Decimal | None,
+        findings: tuple[Found, ...],
+        trace: tuple[TraceStep, ...],
+    ) -> None:
+        self.target, self.actual, self.kind, self.tier = pair.target, pair.actual, pair.kind, pair.tier
+        self.direction, self.met, self.policy, self.score = direction, met, policy, score
+        self.findings, self.trace = findings, trace
+
+
+class _Plan:
+    """A rule set prepared for many evaluations: checks per scope, rounding, and bounded memos."""
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.ruleset = ruleset
+        checks = {
+            scope: tuple(c for c in ruleset.checks if c.scope == scope) for scope in ("indicator", "budget", "form")
+        }
+        # Indicator conditions repeat across rows and are remembered. A budget or form condition is
+        # remembered only when it reads no number: the amounts and totals of forms seldom repeat.
+        self.indicator_checks = tuple(
+            (c, None if c.when is None else _Remembered(c.when), _Remembered(c.assertion)) for c in checks["indicator"]
+        )
+        self.budget_checks = tuple(_prepare(c, "budget-check") for c in checks["budget"])
+        self.form_checks = tuple(_prepare(c, "form-check") for c in checks["form"])
+        self.direction = tuple((rule, _Remembered(rule.when)) for rule in ruleset.direction)
+        self.policies = tuple((policy, _Remembered(policy.when)) for policy in ruleset.policies)
+        self.quantum = ruleset.rounding.quantum
+        self.mode = ROUNDING_MODES[ruleset.rounding.mode]
+        self.rate_tolerance = ruleset.rate_tolerance / 100
+        self.parsed: dict[tuple[str, str], Notation] = {}
+        self.pairs: dict[tuple[str, str], _Pair] = {}
+        self.rows: tuple[dict[tuple[Any, ...], _Row], dict[tuple[Any, ...], _Row]] = ({}, {})
+        reads = _reads(ruleset, checks["indicator"])
+        fields = [f for f in _ROW_FIELDS if f in reads]
+        self.row_key: Callable[[Indicator], Any] = attrgetter(*fields) if fields else _nothing
+        self.reads_has_reason = "has_reason" in reads
+
+    def round(self, value: Decimal) -> Decimal:
+        """`value` at the rule set's places and mode (as `Rounding.apply`)."""
+        return quantize(value, self.quantum, self.mode)
+
+    def parse(self, text: str, as_: str) -> Notation:
+        """The target or actual `text` read with the rule set's vocabulary (memoised)."""
+        key = (as_, text)
+        hit = self.parsed.get(key)
+        if hit is None:
+            from ..notation import parse_actual, parse_target
+
+            parser = parse_target if as_ == "target" else parse_actual
+            hit = parser(text, self.ruleset.vocabulary)
+            if len(self.parsed) >= _MEMO_MAX:
+                self.parsed.clear()
+            self.parsed[key] = hit
+        return hit
+
+    def pair(self, target_text: str, actual_text: str) -> _Pair:
+        """The meaning of a target/actual pair (memoised)."""
+        key = (target_text, actual_text)
+        hit = self.pairs.get(key)
+        if hit is None:
+            hit = self._pair(target_text, actual_text)
+            if len(self.pairs) >= _MEMO_MAX:
+                self.pairs.clear()
+            self.pairs[key] = hit
+        return hit
+
+    def _pair(self, target_text: str, actual_text: str) -> _Pair:
+        target = self.parse(target_text, "target")
+        actual = self.parse(actual_text, "actual")
+        p = _Pair(target, actual, _TARGET_KIND.get(target.kind, "unparsed"))
+        if p.kind == "quantitative":
+            _quantitative(target, actual, self.ruleset, p)
+            if p.range is not None:
+                r = p.range
+                above = p.actual_value is not None and p.actual_value > r.high
+                p.target_value = r.high if above else r.low
+                p.range_direction = "reverse" if above else "positive"
+        elif p.kind in ("qualitative", "deadline", "trend"):
+            _qualitative(target, actual, p, self)
+        if p.target_value is not None and p.actual_value is not None and p.target_value != 0:
+            p.ratio = p.actual_value / p.target_value
+        return p
+
+    def indicator(self, index: int, ind: Indicator, trace: bool) -> IndicatorResult:
+        """The result of one indicator row."""
+        weight, reported = ind.weight, ind.reported_score
+        # Decimals by their text: 2 and 2.00 are equal but print differently, so they must not share an entry.
+        key = (
+            ind.target_text,
+            ind.actual_text,
+            None if weight is None else str(weight),
+            None if reported is None else str(reported),
+            self.row_key(ind),
+            bool(ind.reason.strip()) if self.reads_has_reason else None,
+        )
+        memo = self.rows[trace]
+        row = memo.get(key)
+        if row is None:
+            row = self._row(ind, trace)
+            if len(memo) >= _ROWS_MAX[trace]:
+                memo.clear()
+            memo[key] = row
+        source = None
+        provenance = ind.provenance
+        if provenance is not None:
+            source = provenance.cell or (f"row {provenance.row}" if provenance.row is not None else None)
+        name = ind.name
+        findings = tuple([finding(c, s, m, name, index, source) for c, s, m in row.findings]) if row.findings else ()
+        return indicator_result(
+            index,
+            ind.level1,
+            ind.level2,
+            name,
+            ind.target_text,
+            ind.actual_text,
+            row.target,
+            row.actual,
+            row.kind,
+            row.direction,
+            row.met,
+            row.tier,
+            weight,
+            row.score,
+            reported,
+            ind.reason,
+            row.policy,
+            row.trace,
+            findings,
+            source,
+        )
+
+    def _row(self, ind: Indicator, tracing: bool) -> _Row:
+        ruleset = self.ruleset
+        p = self.pair(ind.target_text, ind.actual_text)
+        target, actual, kind = p.target, p.actual, p.kind
+        trace: Trace = None
+        if tracing:
+            trace = [
+                TraceStep("target", f"{ind.target_text} → {describe(target)}"),
+                TraceStep("actual", f"{ind.actual_text} → {describe(actual)}"),
+                *p.notes,
+            ]
+        env: Env = {
+            "level1": ind.level1,
+            "level2": ind.level2,
+            "name": ind.name,
+            "target_text": ind.target_text,
+            "actual_text": ind.actual_text,
+            "kind": kind,
+            "target_kind": target.kind,
+            "actual_kind": actual.kind,
+            "op": p.op,
+            "implied_op": p.implied_op,
+            "unit": p.unit,
+            "direction": "",
+            "weight": ind.weight,
+            "has_weight": ind.weight is not None,
+            "target": p.target_value,
+            "actual": p.actual_value,
+            "ratio": None,
+            "met": False,
+            "tier": None,
+            "tier_band": "",
+            "tiered": False,
+            "scorable": p.scorable,
+            "actual_bound": p.bound,
+            "actual_word": p.word,
+            "unit_mismatch": p.unit_mismatch,
+            "reported_score": ind.reported_score,
+            "has_reported": ind.reported_score is not None,
+            "reason": ind.reason,
+            "has_reason": bool(ind.reason.strip()),
+            "over_factor": ruleset.over_achievement,
+            "score_tolerance": ruleset.score_tolerance,
+            "rate_tolerance": self.rate_tolerance,
+        }
+        findings: list[Found] = []
+        direction = self._direction(p, env, trace, findings) if kind == "quantitative" else None
+        env["direction"] = direction or ""
+        met = p.met
+        if p.scorable and p.tier is None and p.actual_value is not None:
+            met = _met_numeric(p, direction)
+        if p.tier is not None:
+            met = p.tier == 1
+            env["tiered"], env["tier"] = True, Decimal(p.tier)
+            tier = ruleset.tier(p.tier)
+            if tier is not None:
+                band = tier.band.describe(suffix="")
+                points = scaled(tier.band, ind.weight).describe() if ind.weight is not None else band
+                env["tier_band"] = points
+                if trace is not None:
+                    trace.append(TraceStep("tier", f"第{p.tier}档 {tier.label}: {band} × 分值 = {points}"))
+        env["met"] = bool(met)
+        env["ratio"] = p.ratio
+        if trace is not None:
+            trace.append(TraceStep("kind", f"{kind}" + (f", {direction}" if direction else "") + f", met={fmt(met)}"))
+        policy, score = self._score(env, trace, findings)
+        env["score"], env["has_score"], env["policy"] = score, score is not None, policy or ""
+        findings += _check_findings(self.indicator_checks, "indicator-check", env, trace)
+        return _Row(
+            p, direction, met if p.scorable else None, policy, score, tuple(findings), tuple(trace) if trace else ()
+        )
+
+    def _direction(self, p: _Pair, env: Env, trace: Trace, findings: list[Found]) -> str | None:
+        if p.range is not None:
+            if trace is not None:
+                r = p.range
+                trace.append(
+                    TraceStep("kind", f"range [{fmt(r.low)}, {fmt(r.high)}]: measured against {fmt(p.target_value)}")
+                )
+            return p.range_direction
+        for rule, when in self.direction:
+            value = when(env)
+            if value is True:
+                if trace is not None:
+                    trace.append(TraceStep("kind", f"direction {rule.direction} (rule {rule.id})"))
+                return rule.direction
+            if _is_undefined(value):
+                findings.append(("expression-undefined", "warning", f"方向规则 {rule.id} 无法计算：{_reason(value)}"))
+        return None
+
+    def _score(self, env: Env, trace: Trace, findings: list[Found]) -> tuple[str | None, Decimal | None]:
+        for policy, when in self.policies:
+            applies = when(env)
+            if applies is not True:
+                if _is_undefined(applies):
+                    findings.append(
+                        ("expression-undefined", "warning", f"评分规则 {policy.id} 的条件无法计算：{_reason(applies)}")
+                    )
+                continue
+            if trace is not None:
+                trace.append(TraceStep("policy", f"{policy.id}" + (f": {policy.doc}" if policy.doc else "")))
+            if policy.score is None:
+                if trace is not None:
+                    trace.append(TraceStep("expression", "no score (counted as 0 in the total)"))
+                return policy.id, None
+            if trace is not None:
+                trace.append(TraceStep("expression", f"{policy.score.text} = {policy.score.explain(env)}"))
+            value = _run(policy.score, env)
+            if not isinstance(value, Decimal | int) or isinstance(value, bool):
+                reason = _reason(value) if _is_undefined(value) else f"结果不是数值（{fmt(value)}）"
+                findings.append(("score-undefined", "error", f"评分规则 {policy.id} 无法计算得分：{reason}（不计分）"))
+                return policy.id, None
+            rounded = self.round(Decimal(value))
+            if trace is not None:
+                rounding = self.ruleset.rounding
+                trace.append(
+                    TraceStep(
+                        "round", f"{fmt(Decimal(value))} → {fmt(rounded)} ({rounding.places} places, {rounding.mode})"
+                    )
+                )
+            return policy.id, rounded
+        findings.append(("no-policy", "error", "没有适用的评分规则（不计分）"))
+        return None, None
 
 
 # --- indicators -------------------------------------------------------------------------------------
@@ -172,25 +596,6 @@ _TARGET_KIND = {
 }
 
 
-class _Facts:
-    """What the engine reads from a target and actual before the rule set's expressions run."""
-
-    def __init__(self) -> None:
-        self.scorable = False
-        self.tier: int | None = None
-        self.met: bool | None = None
-        self.target: Decimal | None = None
-        self.actual: Decimal | None = None
-        self.op = ""
-        self.implied_op = False
-        self.unit = ""
-        self.bound = False
-        self.word = False
-        self.unit_mismatch = False
-        self.range: Range | None = None
-        self.notes: list[TraceStep] = []
-
-
 def _convert(value: Decimal, unit: str | None, to: str | None, ruleset: RuleSet) -> tuple[Decimal, bool]:
     """`value` in `unit` expressed in `to`; the flag is False when the units cannot be reconciled."""
     if not unit or not to or unit == to:
@@ -207,18 +612,18 @@ def _convert(value: Decimal, unit: str | None, to: str | None, ruleset: RuleSet)
     return value * f1 / f2, True
 
 
-def _quantitative(target: Notation, actual: Notation, ruleset: RuleSet, f: _Facts) -> None:
+def _quantitative(target: Notation, actual: Notation, ruleset: RuleSet, f: _Pair) -> None:
     t_unit: str | None = None
     if isinstance(target, Comparison):
-        f.target, f.op, f.implied_op, t_unit = target.value, target.op, target.implied_op, target.unit
+        f.target_value, f.op, f.implied_op, t_unit = target.value, target.op, target.implied_op, target.unit
     elif isinstance(target, Quantity):
-        f.target, f.op, f.implied_op, t_unit = target.value, target.op or "=", target.op is None, target.unit
+        f.target_value, f.op, f.implied_op, t_unit = target.value, target.op or "=", target.op is None, target.unit
     elif isinstance(target, Range):
         f.range, t_unit = target, target.unit
     f.unit = t_unit or ""
     if isinstance(actual, Quantity | Comparison):
         value, ok = _convert(actual.value, actual.unit, t_unit, ruleset)
-        f.actual, f.unit_mismatch = value, not ok
+        f.actual_value, f.unit_mismatch = value, not ok
         f.bound = actual.op is not None
         f.scorable = True
         if value != actual.value:
@@ -229,7 +634,7 @@ def _quantitative(target: Notation, actual: Notation, ruleset: RuleSet, f: _Fact
         f.scorable, f.word, f.met = True, True, True
 
 
-def _qualitative(target: Notation, actual: Notation, f: _Facts, ruleset: RuleSet) -> None:
+def _qualitative(target: Notation, actual: Notation, f: _Pair, plan: _Plan) -> None:
     if isinstance(actual, Outcome):
         f.tier = actual.tier
     elif (
@@ -243,7 +648,7 @@ def _qualitative(target: Notation, actual: Notation, f: _Facts, ruleset: RuleSet
         f.tier = 1 if _on_time(actual, target) else 3
     elif isinstance(actual, Qualitative) and isinstance(target, Trend):
         # An actual that only names the trend (提高) reads as words; as a target it is the trend itself.
-        as_trend = _parse(ruleset, actual.text, "target")
+        as_trend = plan.parse(actual.text, "target")
         if isinstance(as_trend, Trend) and as_trend.direction == target.direction:
             f.tier = 1
     f.scorable = f.tier is not None
@@ -257,176 +662,20 @@ def _on_time(actual: Date, target: Deadline | Date) -> bool:
     return a_key <= t_key
 
 
-def _indicator(ruleset: RuleSet, index: int, ind: Indicator) -> IndicatorResult:
-    target = _parse(ruleset, ind.target_text, "target")
-    actual = _parse(ruleset, ind.actual_text, "actual")
-    kind = _TARGET_KIND.get(target.kind, "unparsed")
-    trace = [
-        TraceStep("target", f"{ind.target_text} → {describe(target)}"),
-        TraceStep("actual", f"{ind.actual_text} → {describe(actual)}"),
-    ]
-    f = _Facts()
-    if kind == "quantitative":
-        _quantitative(target, actual, ruleset, f)
-    elif kind in ("qualitative", "deadline", "trend"):
-        _qualitative(target, actual, f, ruleset)
-    trace += f.notes
-    env: Env = {
-        "level1": ind.level1,
-        "level2": ind.level2,
-        "name": ind.name,
-        "target_text": ind.target_text,
-        "actual_text": ind.actual_text,
-        "kind": kind,
-        "target_kind": target.kind,
-        "actual_kind": actual.kind,
-        "op": f.op,
-        "implied_op": f.implied_op,
-        "unit": f.unit,
-        "direction": "",
-        "weight": ind.weight,
-        "has_weight": ind.weight is not None,
-        "target": f.target,
-        "actual": f.actual,
-        "ratio": None,
-        "met": False,
-        "tier": None,
-        "tier_band": "",
-        "tiered": False,
-        "scorable": f.scorable,
-        "actual_bound": f.bound,
-        "actual_word": f.word,
-        "unit_mismatch": f.unit_mismatch,
-        "reported_score": ind.reported_score,
-        "has_reported": ind.reported_score is not None,
-        "reason": ind.reason,
-        "has_reason": bool(ind.reason.strip()),
-        "over_factor": ruleset.over_achievement,
-        "score_tolerance": ruleset.score_tolerance,
-        "rate_tolerance": ruleset.rate_tolerance / 100,
-    }
-    source = None
-    if ind.provenance is not None:
-        source = ind.provenance.cell or (f"row {ind.provenance.row}" if ind.provenance.row is not None else None)
-    findings: list[Finding] = []
-
-    def at(code: str, severity: str, message: str) -> Finding:
-        return Finding(code, severity, message, ind.name, index, source)
-
-    direction = _direction(ruleset, env, f, trace, findings, at) if kind == "quantitative" else None
-    env["direction"] = direction or ""
-    met = f.met
-    if f.scorable and f.tier is None and f.actual is not None:
-        met = _met_numeric(f, direction, env)
-    if f.tier is not None:
-        met = f.tier == 1
-        env["tiered"], env["tier"] = True, Decimal(f.tier)
-        tier = ruleset.tier(f.tier)
-        if tier is not None:
-            band = tier.band.describe(suffix="")
-            points = scaled(tier.band, ind.weight).describe() if ind.weight is not None else band
-            env["tier_band"] = points
-            trace.append(TraceStep("tier", f"第{f.tier}档 {tier.label}: {band} × 分值 = {points}"))
-    env["met"] = bool(met)
-    if env["target"] is not None and env["actual"] is not None and env["target"] != 0:
-        env["ratio"] = env["actual"] / env["target"]
-    trace.append(TraceStep("kind", f"{kind}" + (f", {direction}" if direction else "") + f", met={fmt(met)}"))
-    policy, score = _score(ruleset, env, trace, findings, at)
-    env["score"], env["has_score"], env["policy"] = score, score is not None, policy or ""
-    findings += _check_findings(ruleset.checks, "indicator-check", env, at, trace)
-    return IndicatorResult(
-        index=index,
-        level1=ind.level1,
-        level2=ind.level2,
-        name=ind.name,
-        target_text=ind.target_text,
-        actual_text=ind.actual_text,
-        target=target,
-        actual=actual,
-        kind=kind,
-        direction=direction,
-        met=met if f.scorable else None,
-        tier=f.tier,
-        weight=ind.weight,
-        score=score,
-        reported_score=ind.reported_score,
-        reason=ind.reason,
-        policy=policy,
-        trace=tuple(trace),
-        findings=tuple(findings),
-        source=source,
-    )
-
-
-def _direction(
-    ruleset: RuleSet, env: Env, f: _Facts, trace: list[TraceStep], findings: list[Finding], at: Any
-) -> str | None:
-    if f.range is not None:
-        r = f.range
-        above = f.actual is not None and f.actual > r.high
-        f.target = r.high if above else r.low
-        env["target"] = f.target
-        trace.append(TraceStep("kind", f"range [{fmt(r.low)}, {fmt(r.high)}]: measured against {fmt(f.target)}"))
-        return "reverse" if above else "positive"
-    for rule in ruleset.direction:
-        value = _run(rule.when, env)
-        if _is_undefined(value):
-            findings.append(at("expression-undefined", "warning", f"方向规则 {rule.id} 无法计算：{_reason(value)}"))
-        elif value is True:
-            trace.append(TraceStep("kind", f"direction {rule.direction} (rule {rule.id})"))
-            return rule.direction
-    return None
-
-
-def _met_numeric(f: _Facts, direction: str | None, env: Env) -> bool:
-    assert f.actual is not None
-    if f.range is not None:
-        return f.range.low <= f.actual <= f.range.high
-    if f.target is None:
+def _met_numeric(p: _Pair, direction: str | None) -> bool:
+    assert p.actual_value is not None
+    if p.range is not None:
+        return p.range.low <= p.actual_value <= p.range.high
+    if p.target_value is None:
         return False
-    return f.actual <= f.target if direction == "reverse" else f.actual >= f.target
-
-
-def _score(
-    ruleset: RuleSet, env: Env, trace: list[TraceStep], findings: list[Finding], at: Any
-) -> tuple[str | None, Decimal | None]:
-    for policy in ruleset.policies:
-        applies = _run(policy.when, env)
-        if _is_undefined(applies):
-            findings.append(
-                at("expression-undefined", "warning", f"评分规则 {policy.id} 的条件无法计算：{_reason(applies)}")
-            )
-            continue
-        if applies is not True:
-            continue
-        trace.append(TraceStep("policy", f"{policy.id}" + (f": {policy.doc}" if policy.doc else "")))
-        if policy.score is None:
-            trace.append(TraceStep("expression", "no score (counted as 0 in the total)"))
-            return policy.id, None
-        trace.append(TraceStep("expression", f"{policy.score.text} = {policy.score.explain(env)}"))
-        value = _run(policy.score, env)
-        if not isinstance(value, Decimal | int) or isinstance(value, bool):
-            reason = _reason(value) if _is_undefined(value) else f"结果不是数值（{fmt(value)}）"
-            findings.append(at("score-undefined", "error", f"评分规则 {policy.id} 无法计算得分：{reason}（不计分）"))
-            return policy.id, None
-        rounded = ruleset.rounding.apply(Decimal(value))
-        trace.append(
-            TraceStep(
-                "round",
-                f"{fmt(Decimal(value))} → {fmt(rounded)} ({ruleset.rounding.places} places, {ruleset.rounding.mode})",
-            )
-        )
-        return policy.id, rounded
-    findings.append(at("no-policy", "error", "没有适用的评分规则（不计分）"))
-    return None, None
+    return p.actual_value <= p.target_value if direction == "reverse" else p.actual_value >= p.target_value
 
 
 # --- budget -----------------------------------------------------------------------------------------
 
 
-def _budget(ruleset: RuleSet, form: Form) -> BudgetResult:
-    from ..expr import Undefined
-
+def _budget(plan: _Plan, form: Form, tracing: bool) -> BudgetResult:
+    ruleset = plan.ruleset
     row: FundsRow | None = form.funds_total
     initial = row.initial_budget if row else None
     budget = row.budget if row else None
@@ -454,32 +703,30 @@ def _budget(ruleset: RuleSet, form: Form) -> BudgetResult:
         "has_reported": reported is not None,
         "has_budget": budget is not None and executed is not None,
         "score_tolerance": ruleset.score_tolerance,
-        "rate_tolerance": ruleset.rate_tolerance / 100,
+        "rate_tolerance": plan.rate_tolerance,
     }
     cell = None
     if row is not None and row.provenance is not None:
         p = row.provenance
         cell = p.cell or (f"row {p.row}" if p.row is not None else None)
-    trace: list[TraceStep] = []
-    findings: list[Finding] = []
-
-    def at(code: str, severity: str, message: str) -> Finding:
-        return Finding(code, severity, message, None, None, cell)
-
-    rate_pct = None if _is_undefined(rate) else ruleset.rounding.apply(rate * 100)
-    trace.append(TraceStep("actual", f"执行率 = {fmt(executed)} / {fmt(budget)} = {fmt(rate_pct)}%"))
-    trace.append(TraceStep("policy", "budget" + (f": {ruleset.budget.doc}" if ruleset.budget.doc else "")))
-    trace.append(TraceStep("expression", f"{ruleset.budget.score.text} = {ruleset.budget.score.explain(env)}"))
+    trace: Trace = [] if tracing else None
+    found: list[Found] = []
+    rate_pct = None if _is_undefined(rate) else plan.round(rate * 100)
+    if trace is not None:
+        trace.append(TraceStep("actual", f"执行率 = {fmt(executed)} / {fmt(budget)} = {fmt(rate_pct)}%"))
+        trace.append(TraceStep("policy", "budget" + (f": {ruleset.budget.doc}" if ruleset.budget.doc else "")))
+        trace.append(TraceStep("expression", f"{ruleset.budget.score.text} = {ruleset.budget.score.explain(env)}"))
     value = _run(ruleset.budget.score, env)
     score: Decimal | None = None
     if isinstance(value, Decimal | int) and not isinstance(value, bool):
-        score = ruleset.rounding.apply(Decimal(value))
-        trace.append(TraceStep("round", f"{fmt(Decimal(value))} → {fmt(score)}"))
+        score = plan.round(Decimal(value))
+        if trace is not None:
+            trace.append(TraceStep("round", f"{fmt(Decimal(value))} → {fmt(score)}"))
     else:
         reason = _reason(value) if _is_undefined(value) else f"结果不是数值（{fmt(value)}）"
-        findings.append(at("score-undefined", "error", f"预算执行率得分无法计算：{reason}（不计分）"))
+        found.append(("score-undefined", "error", f"预算执行率得分无法计算：{reason}（不计分）"))
     env["score"], env["has_score"] = score, score is not None
-    findings += _check_findings(ruleset.checks, "budget-check", env, at, trace)
+    found += _check_findings(plan.budget_checks, "budget-check", env, trace)
     return BudgetResult(
         initial_budget=initial,
         budget=budget,
@@ -490,40 +737,61 @@ def _budget(ruleset: RuleSet, form: Form) -> BudgetResult:
         reported_rate=reported_rate,
         reported_score=reported,
         policy="budget",
-        trace=tuple(trace),
-        findings=tuple(findings),
+        trace=tuple(trace) if trace else (),
+        findings=tuple(Finding(c, s, m, None, None, cell) for c, s, m in found),
     )
 
 
 # --- form -------------------------------------------------------------------------------------------
 
 
-def _subtotals(
-    indicators: tuple[IndicatorResult, ...],
-) -> tuple[tuple[tuple[str, Subtotal], ...], tuple[tuple[str, Subtotal], ...]]:
-    def group(key: Callable[[IndicatorResult], str], with_level1: bool) -> tuple[tuple[str, Subtotal], ...]:
-        names: list[str] = []
-        for i in indicators:
-            if key(i) not in names:
-                names.append(key(i))
-        out = []
-        for name in names:
-            members = [i for i in indicators if key(i) == name]
-            reported = [i.reported_score for i in members if i.reported_score is not None]
-            out.append(
-                (
-                    name,
-                    Subtotal(
-                        members[0].level1 if with_level1 else None,
-                        sum((i.weight or Decimal(0) for i in members), Decimal(0)),
-                        sum((i.score or Decimal(0) for i in members), Decimal(0)),
-                        sum(reported, Decimal(0)) if reported else None,
-                    ),
-                )
-            )
-        return tuple(out)
+class _Sums:
+    """One pass over the results: the total of the scores, subtotals per 一级 and 二级, sums the form checks read.
 
-    return group(lambda i: i.level1, False), group(lambda i: i.level2, True)
+    Every sum adds in row order starting from Decimal(0), exactly as `sum(..., Decimal(0))` would.
+    """
+
+    def __init__(self, indicators: tuple[IndicatorResult, ...]) -> None:
+        # `x or Decimal(0)` adds nothing to a sum that starts at Decimal(0) (its exponent is already <= 0),
+        # so a missing or zero weight or score is skipped rather than added.
+        scores = weights = reported_sum = _ZERO
+        findings: list[Finding] = []
+        # name -> [level1 of its first row (None for 一级 itself), weight, score, reported or None]
+        level1: dict[str, list[Any]] = {}
+        level2: dict[str, list[Any]] = {}
+        for i in indicators:
+            weight, score, reported = i.weight, i.score, i.reported_score
+            one = level1.get(i.level1)
+            if one is None:
+                one = level1[i.level1] = [None, _ZERO, _ZERO, None]
+            two = level2.get(i.level2)
+            if two is None:
+                two = level2[i.level2] = [i.level1, _ZERO, _ZERO, None]
+            if weight is not None:
+                weights += weight
+                if weight:
+                    one[1] += weight
+                    two[1] += weight
+            if score:
+                scores += score
+                one[2] += score
+                two[2] += score
+            if reported is not None:
+                reported_sum += reported
+                one[3] = (_ZERO if one[3] is None else one[3]) + reported
+                two[3] = (_ZERO if two[3] is None else two[3]) + reported
+            if i.findings:
+                findings += i.findings
+        self.scores, self.weights, self.reported = scores, weights, reported_sum  # weights: rows that have one
+        self.findings, self.level1, self.level2 = findings, level1, level2
+
+    def by_level1(self) -> tuple[tuple[str, Subtotal], ...]:
+        """Subtotals per 一级, in the order the categories first appear."""
+        return tuple((name, Subtotal(level1, w, s, r)) for name, (level1, w, s, r) in self.level1.items())
+
+    def by_level2(self) -> tuple[tuple[str, Subtotal], ...]:
+        """Subtotals per 二级 with the 一级 of their first row, in the order they first appear."""
+        return tuple((name, Subtotal(l1, w, s, r)) for name, (l1, w, s, r) in self.level2.items())
 
 
 _COLUMNS = (("initial_budget", "年初预算数"), ("budget", "全年预算数"), ("executed", "全年执行数"))
@@ -546,22 +814,17 @@ def _funds_gap(form: Form) -> tuple[Decimal, str]:
 
 
 def _form_checks(
-    ruleset: RuleSet,
-    form: Form,
-    budget: BudgetResult,
-    indicators: tuple[IndicatorResult, ...],
-    total: Decimal,
-    grade: str | None,
+    plan: _Plan, form: Form, budget: BudgetResult, sums: _Sums, total: Decimal, grade: str | None
 ) -> list[Finding]:
-    reported = [i.reported_score for i in indicators if i.reported_score is not None]
-    weights = sum((i.weight for i in indicators if i.weight is not None), Decimal(0))
+    ruleset = plan.ruleset
+    weights = sums.weights
     gap, column = _funds_gap(form)
     reported_total_grade = ruleset.grade_of(form.reported_total) if form.reported_total is not None else None
     env: Env = {
         "total": total,
         "reported_total": form.reported_total,
         "has_reported_total": form.reported_total is not None,
-        "reported_sum": (budget.reported_score or Decimal(0)) + sum(reported, Decimal(0)),
+        "reported_sum": (budget.reported_score or Decimal(0)) + sums.reported,
         "grade": grade or "",
         "reported_grade": form.reported_grade or "",
         "has_reported_grade": bool(form.reported_grade),
@@ -573,14 +836,10 @@ def _form_checks(
         "funds_gap": gap,
         "funds_gap_column": column,
         "score_tolerance": ruleset.score_tolerance,
-        "rate_tolerance": ruleset.rate_tolerance / 100,
+        "rate_tolerance": plan.rate_tolerance,
     }
-
-    def at(code: str, severity: str, message: str) -> Finding:
-        return Finding(code, severity, message)
-
-    findings: list[Finding] = []
+    found: list[Found] = []
     if grade is None:
-        findings.append(at("grade-undefined", "warning", f"总分 {fmt(total)} 不在任何等级区间内"))
-    findings += _check_findings(ruleset.checks, "form-check", env, at, [])
-    return findings
+        found.append(("grade-undefined", "warning", f"总分 {fmt(total)} 不在任何等级区间内"))
+    found += _check_findings(plan.form_checks, "form-check", env, None)
+    return [Finding(c, s, m) for c, s, m in found]

@@ -11,6 +11,7 @@ from typing import Any
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
+from .._cache import cache_file
 from . import _nodes as n
 from ._types import KEYWORDS, MAX_DEPTH, MAX_LENGTH, Problem
 
@@ -47,7 +48,16 @@ _LOOKALIKES = {
 @functools.cache
 def _parser() -> Lark:
     grammar = Path(__file__).with_name("expr.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", lexer="basic", propagate_positions=True, maybe_placeholders=True)
+    # Building the LALR tables takes longer than everything else in loading a rule set: keep them (lark
+    # checks the grammar's hash before using its file).
+    return Lark(
+        grammar,
+        parser="lalr",
+        lexer="basic",
+        propagate_positions=True,
+        maybe_placeholders=True,
+        cache=cache_file("lark-expr.pickle"),
+    )
 
 
 @functools.lru_cache(maxsize=1024)

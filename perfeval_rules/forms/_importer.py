@@ -76,6 +76,7 @@ _UNIT = re.compile(r"[(（]\s*(万元|千元|亿元|元)\s*[)）]|单位\s*[:：
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
 _POINTS_SUFFIX = re.compile(r"[(（]\s*\d+(?:\.\d+)?\s*分?\s*[)）]$")
 _HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
+_BEST_FIT = 7  # the most points `_Importer.fit` gives: a weight (4), a score (2) and a name (1)
 _PLACEHOLDER_NAME = re.compile(r"指标\s*\d+|[.…。·]+")
 
 
@@ -103,12 +104,24 @@ def level1_of(level2: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=64)
+def _level2_names(keywords: tuple[tuple[str, tuple[str, ...]], ...]) -> frozenset[str]:
+    return frozenset(k for k, _ in keywords)
+
+
 def number(text: str) -> Decimal | None:
     """A cell's number (thousands separators and full-width digits allowed), or None when it is not one."""
+    digits = _digits(text)
+    # A new Decimal each time: a shared object would show as a YAML alias where the form is written out.
+    return None if digits is None else Decimal(digits)
+
+
+@lru_cache(maxsize=8192)  # a table asks about the same cells many times (aligning, totals, weights)
+def _digits(text: str) -> str | None:
     folded = nfkc(text)
     if not _NUMBER.fullmatch(folded):
         return None
-    return Decimal(folded.replace(",", ""))
+    return folded.replace(",", "")
 
 
 @dataclass
@@ -387,7 +400,7 @@ class _Importer:
         name_col = columns.index["name"]
         weight_col = columns.index["weight"]
         best, best_points = 0, self.fit(row, columns, 0)
-        for offset in (-1, -2, 1):
+        for offset in (-1, -2, 1) if best_points != _BEST_FIT else ():  # a shift can only tie the best fit
             points = self.fit(row, columns, offset)
             if points is not None and (best_points is None or points > best_points):
                 best, best_points = offset, points
@@ -411,7 +424,7 @@ class _Importer:
                 return None
         return _Line(row, best, label1, label2, name, name_col + best)
 
-    def fit(self, row: Row, columns: _Columns, offset: int) -> int | None:
+    def fit(self, row: Row, columns: _Columns, offset: int) -> int | None:  # at most _BEST_FIT points
         """How well the row reads with its cells moved by `offset`; None when it cannot read that way."""
         name = row.cell(columns.index["name"] + offset)
         weight = number(row.cell(columns.index["weight"] + offset))
@@ -427,10 +440,10 @@ class _Importer:
         return points + (1 if name and number(name) is None else 0)
 
     def known_labels(self) -> frozenset[str]:
-        return frozenset(LEVEL1) | {k for k, _ in self.keywords}
+        return frozenset(LEVEL1) | _level2_names(self.keywords)
 
     def is_level2(self, label: str) -> bool:
-        return label in {k for k, _ in self.keywords} or (label.endswith("指标") and level1_of(label) is not None)
+        return label in _level2_names(self.keywords) or (label.endswith("指标") and level1_of(label) is not None)
 
     def is_known(self, label: str) -> bool:
         return label in LEVEL1 or self.is_level2(label)
@@ -624,10 +637,12 @@ def import_grid(
     level2_keywords: Mapping[str, Sequence[str]] | None = None,
 ) -> Form:
     """Read one table into a Form; every repair is an import note, every unreadable cell a FormError."""
-    default_placeholders, default_keywords = default_vocabulary()
-    words = placeholders if placeholders is not None else default_placeholders
+    # The default vocabulary is read only when a caller leaves something to it (a rule set gives both).
+    words = placeholders if placeholders is not None else default_vocabulary()[0]
     keywords = (
-        tuple((k, tuple(v)) for k, v in level2_keywords.items()) if level2_keywords is not None else default_keywords
+        tuple((k, tuple(v)) for k, v in level2_keywords.items())
+        if level2_keywords is not None
+        else default_vocabulary()[1]
     )
     folded = frozenset([*words, *(nfkc(w) for w in words), ""])
     return _Importer(grid, folded, keywords).run()

@@ -8,12 +8,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -121,8 +121,12 @@ def decode(raw: bytes, file: str) -> str:
     )
 
 
+# Unicode category Cc (C0 and C1 controls) except tab, line feed and carriage return.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def _looks_binary(text: str) -> bool:
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n")
+    controls = len(_CONTROL.findall(text))
     return controls > max(2, len(text) // 100)
 
 
@@ -165,6 +169,7 @@ def _cells(values: list[str], file: str, number: int) -> tuple[str, ...]:
 _SPACE = re.compile(r"[ \t\u00a0\u3000\r]+")
 
 
+@lru_cache(maxsize=16384)  # cells repeat within and across tables (blanks, weights, targets)
 def clean(text: str) -> str:
     """A cell's text without surrounding blanks and with runs of spaces folded to one."""
     return "\n".join(_SPACE.sub(" ", line).strip() for line in text.strip().splitlines()).strip()

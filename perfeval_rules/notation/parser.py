@@ -17,6 +17,7 @@ from typing import Any, Literal
 import lark
 from lark import Token, Transformer
 
+from .._cache import cache_file
 from ..errors import caret
 from .normalize import normalize
 from .values import (
@@ -226,6 +227,7 @@ def _parser() -> lark.Lark:
         propagate_positions=True,
         maybe_placeholders=False,
         strict=True,
+        cache=cache_file("lark-notation.pickle"),  # the LALR tables, kept between runs (see _cache)
     )
 
 

@@ -1,0 +1,66 @@
+"""The user cache folder is used only when it is private to this user; PERFEVAL_CACHE_DIR chooses or disables it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from perfeval_rules import _cache
+
+
+@pytest.fixture(autouse=True)
+def fresh() -> Iterator[None]:
+    _cache.cache_dir.cache_clear()
+    yield
+    _cache.cache_dir.cache_clear()
+
+
+def test_a_chosen_folder_is_created_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PERFEVAL_CACHE_DIR", str(tmp_path / "c"))
+    assert _cache.cache_dir() == tmp_path / "c"
+    assert (tmp_path / "c").stat().st_mode & 0o777 == 0o700
+    assert _cache.cache_file("lark-expr.pickle") == str(tmp_path / "c" / "lark-expr.pickle")
+
+
+def test_a_folder_others_may_write_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    monkeypatch.setenv("PERFEVAL_CACHE_DIR", str(shared))
+    assert _cache.cache_dir() is None
+    assert _cache.cache_file("lark-expr.pickle") is False
+
+
+def test_an_empty_setting_turns_caching_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PERFEVAL_CACHE_DIR", "")
+    assert _cache.cache_dir() is None
+
+
+def test_the_default_is_under_the_user_cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PERFEVAL_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert _cache.cache_dir() == tmp_path / "perfeval"
+
+
+def test_a_file_in_place_of_the_folder_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "c").write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("PERFEVAL_CACHE_DIR", str(tmp_path / "c"))
+    assert _cache.cache_dir() is None
+
+
+def test_both_grammars_keep_their_tables_between_runs(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PERFEVAL_CACHE_DIR": str(tmp_path / "c"), "PYTHONPATH": str(root)}
+    example = root / "examples" / "xinhong-community-party-building.tsv"
+    args = [sys.executable, "-m", "perfeval_rules", "evaluate", str(example), "--rules", "cn-mof-2020"]
+    first = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, check=True)
+    assert sorted(p.name for p in (tmp_path / "c").iterdir()) == ["lark-expr.pickle", "lark-notation.pickle"]
+    again = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, check=True)
+    assert again.stdout == first.stdout
+    assert '"total": 94.09' in first.stdout
