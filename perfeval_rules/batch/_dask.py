@@ -8,12 +8,12 @@ perfeval installed and the input and rule-set files at the same paths (a shared 
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import UsageError
+from ._runner import in_order
 
 CONNECT_TIMEOUT = "10s"
 
@@ -42,21 +42,8 @@ class DaskExecutor:
     def map(self, work: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         """The results of `work` over `tasks`, in task order, computed ahead on the cluster."""
         client = _client(self.scheduler)
-        pending: deque[Any] = deque()
         try:
             window = self.window or 4 * max(1, sum(client.nthreads().values()))
-            source = iter(tasks)
-            for task in source:
-                pending.append(client.submit(work, task, pure=False))
-                if len(pending) >= window:
-                    break
-            while pending:
-                result = pending.popleft().result()
-                following = next(source, None)
-                if following is not None:
-                    pending.append(client.submit(work, following, pure=False))
-                yield result
+            yield from in_order(lambda task: client.submit(work, task, pure=False), tasks, window)
         finally:
-            for future in pending:
-                future.cancel()
             client.close()

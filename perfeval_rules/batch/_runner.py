@@ -13,7 +13,7 @@ import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,25 +195,35 @@ class ProcessExecutor:
             context = forkserver
         else:  # pragma: no cover - not on Linux
             context = multiprocessing.get_context("spawn")
-        window = self.window or 4 * self.workers
         pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_sigint)
-        pending: deque[Future[TaskResult]] = deque()
-        source = iter(tasks)
         try:
-            for task in source:
-                pending.append(pool.submit(work, task))
-                if len(pending) >= window:
-                    break
-            while pending:
-                result = pending.popleft().result()
-                following = next(source, None)
-                if following is not None:
-                    pending.append(pool.submit(work, following))
-                yield result
+            yield from in_order(lambda task: pool.submit(work, task), tasks, self.window or 4 * self.workers)
         finally:
-            for future in pending:
-                future.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def in_order(submit: Callable[[Any], Any], tasks: Iterable[Any], window: int) -> Iterator[Any]:
+    """The futures' results in task order, keeping at most `window` submitted and not yet taken.
+
+    `submit` turns a task into a future (concurrent.futures or Dask); whatever is still pending when
+    the caller stops reading is cancelled, so closing the iterator stops the work.
+    """
+    pending: deque[Any] = deque()
+    source = iter(tasks)
+    try:
+        for task in source:
+            pending.append(submit(task))
+            if len(pending) >= window:
+                break
+        while pending:
+            result = pending.popleft().result()
+            following = next(source, None)
+            if following is not None:
+                pending.append(submit(following))
+            yield result
+    finally:
+        for future in pending:
+            future.cancel()
 
 
 def executor_for(jobs: int) -> Executor:
