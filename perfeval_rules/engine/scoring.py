@@ -52,9 +52,9 @@ from .model import (
     IndicatorResult,
     Subtotal,
     TraceStep,
-    finding,
-    indicator_result,
 )
+
+_new = object.__new__
 
 Env = dict[str, Any]
 Trace = list[TraceStep] | None  # None: tracing is off and no trace text is built
@@ -82,31 +82,23 @@ def evaluate(ruleset: RuleSet, form: Form, *, trace: bool = True) -> Evaluation:
     """
     plan = _plan(ruleset)
     budget = _budget(plan, form, trace)
-    indicator = plan.indicator
-    indicators = tuple([indicator(n, ind, trace) for n, ind in enumerate(form.indicators, start=1)])
-    sums = _Sums(indicators)
+    sums = _Sums(plan, form.indicators, trace)
     total = plan.round((budget.score or _ZERO) + sums.scores)
     grade = ruleset.grade_of(total)
     everything = _form_checks(plan, form, budget, sums, total, grade)
     everything += budget.findings
-    everything += sums.findings
-    everything.sort(key=_finding_order)
     return Evaluation(
         form,
         ruleset,
         __version__,
         budget,
-        indicators,
+        sums.results,
         sums.by_level1(),
         sums.by_level2(),
         total,
         grade,
-        tuple(everything),
+        sums.in_order(everything),
     )
-
-
-def _finding_order(f: Finding) -> tuple[int, int]:
-    return _ORDER[f.severity], -1 if f.index is None else f.index
 
 
 # --- values and expressions -------------------------------------------------------------------------
@@ -317,6 +309,8 @@ class _Row:
 
     __slots__ = ("actual", "direction", "findings", "kind", "met", "policy", "score", "target", "tier", "trace")
 
+    findings: tuple[tuple[str, str, str, int], ...]  # code, severity, message and the severity's rank
+
     def __init__(
         self,
         pair: _Pair,
@@ -329,7 +323,8 @@ class _Row:
     ) -> None:
         self.target, self.actual, self.kind, self.tier = pair.target, pair.actual, pair.kind, pair.tier
         self.direction, self.met, self.policy, self.score = direction, met, policy, score
-        self.findings, self.trace = findings, trace
+        self.findings = tuple((c, s, m, _ORDER[s]) for c, s, m in findings)
+        self.trace = trace
 
 
 class _Plan:
@@ -405,54 +400,6 @@ class _Plan:
         if p.target_value is not None and p.actual_value is not None and p.target_value != 0:
             p.ratio = p.actual_value / p.target_value
         return p
-
-    def indicator(self, index: int, ind: Indicator, trace: bool) -> IndicatorResult:
-        """The result of one indicator row."""
-        weight, reported = ind.weight, ind.reported_score
-        # Decimals by their text: 2 and 2.00 are equal but print differently, so they must not share an entry.
-        key = (
-            ind.target_text,
-            ind.actual_text,
-            None if weight is None else str(weight),
-            None if reported is None else str(reported),
-            self.row_key(ind),
-            bool(ind.reason.strip()) if self.reads_has_reason else None,
-        )
-        memo = self.rows[trace]
-        row = memo.get(key)
-        if row is None:
-            row = self._row(ind, trace)
-            if len(memo) >= _ROWS_MAX[trace]:
-                memo.clear()
-            memo[key] = row
-        source = None
-        provenance = ind.provenance
-        if provenance is not None:
-            source = provenance.cell or (f"row {provenance.row}" if provenance.row is not None else None)
-        name = ind.name
-        findings = tuple([finding(c, s, m, name, index, source) for c, s, m in row.findings]) if row.findings else ()
-        return indicator_result(
-            index,
-            ind.level1,
-            ind.level2,
-            name,
-            ind.target_text,
-            ind.actual_text,
-            row.target,
-            row.actual,
-            row.kind,
-            row.direction,
-            row.met,
-            row.tier,
-            weight,
-            row.score,
-            reported,
-            ind.reason,
-            row.policy,
-            row.trace,
-            findings,
-            source,
-        )
 
     def _row(self, ind: Indicator, tracing: bool) -> _Row:
         ruleset = self.ruleset
@@ -746,27 +693,92 @@ def _budget(plan: _Plan, form: Form, tracing: bool) -> BudgetResult:
 
 
 class _Sums:
-    """One pass over the results: the total of the scores, subtotals per 一级 and 二级, sums the form checks read.
+    """One pass over the indicator rows: their results, the total of the scores, subtotals per 一级 and 二级,
+    the sums the form checks read, and the rows' findings by severity.
 
     Every sum adds in row order starting from Decimal(0), exactly as `sum(..., Decimal(0))` would.
     """
 
-    def __init__(self, indicators: tuple[IndicatorResult, ...]) -> None:
+    def __init__(self, plan: _Plan, rows: tuple[Indicator, ...], tracing: bool) -> None:
+        memo = plan.rows[tracing]
+        row_key, reads_has_reason = plan.row_key, plan.reads_has_reason
+        results: list[IndicatorResult] = []
+        # Findings of the rows per severity rank, in row order: the order `in_order` needs, with no sort.
+        ranked: tuple[list[Finding], ...] = tuple([] for _ in SEVERITIES)
         # `x or Decimal(0)` adds nothing to a sum that starts at Decimal(0) (its exponent is already <= 0),
         # so a missing or zero weight or score is skipped rather than added.
         scores = weights = reported_sum = _ZERO
-        findings: list[Finding] = []
         # name -> [level1 of its first row (None for 一级 itself), weight, score, reported or None]
         level1: dict[str, list[Any]] = {}
         level2: dict[str, list[Any]] = {}
-        for i in indicators:
-            weight, score, reported = i.weight, i.score, i.reported_score
-            one = level1.get(i.level1)
+        for index, ind in enumerate(rows, start=1):
+            weight, reported = ind.weight, ind.reported_score
+            # Decimals by their text: 2 and 2.00 are equal but print differently, so they must not share an entry.
+            key = (
+                ind.target_text,
+                ind.actual_text,
+                None if weight is None else str(weight),
+                None if reported is None else str(reported),
+                row_key(ind),
+                bool(ind.reason.strip()) if reads_has_reason else None,
+            )
+            row = memo.get(key)
+            if row is None:
+                row = plan._row(ind, tracing)
+                if len(memo) >= _ROWS_MAX[tracing]:
+                    memo.clear()
+                memo[key] = row
+            source = None
+            provenance = ind.provenance
+            if provenance is not None:
+                source = provenance.cell or (f"row {provenance.row}" if provenance.row is not None else None)
+            name, name1, name2, score = ind.name, ind.level1, ind.level2, row.score
+            findings: tuple[Finding, ...] = ()
+            if row.findings:
+                made = []
+                for code, severity, message, rank in row.findings:
+                    f = _new(Finding)
+                    d = f.__dict__
+                    d["code"] = code
+                    d["severity"] = severity
+                    d["message"] = message
+                    d["indicator"] = name
+                    d["index"] = index
+                    d["cell"] = source
+                    made.append(f)
+                    ranked[rank].append(f)
+                findings = tuple(made)
+            # IndicatorResult(...) field by field, as `indicator_result` does, without the call.
+            result = _new(IndicatorResult)
+            d = result.__dict__
+            d["index"] = index
+            d["level1"] = name1
+            d["level2"] = name2
+            d["name"] = name
+            d["target_text"] = ind.target_text
+            d["actual_text"] = ind.actual_text
+            d["target"] = row.target
+            d["actual"] = row.actual
+            d["kind"] = row.kind
+            d["direction"] = row.direction
+            d["met"] = row.met
+            d["tier"] = row.tier
+            d["weight"] = weight
+            d["score"] = score
+            d["reported_score"] = reported
+            d["reason"] = ind.reason
+            d["policy"] = row.policy
+            d["trace"] = row.trace
+            d["findings"] = findings
+            d["source"] = source
+            results.append(result)
+
+            one = level1.get(name1)
             if one is None:
-                one = level1[i.level1] = [None, _ZERO, _ZERO, None]
-            two = level2.get(i.level2)
+                one = level1[name1] = [None, _ZERO, _ZERO, None]
+            two = level2.get(name2)
             if two is None:
-                two = level2[i.level2] = [i.level1, _ZERO, _ZERO, None]
+                two = level2[name2] = [name1, _ZERO, _ZERO, None]
             if weight is not None:
                 weights += weight
                 if weight:
@@ -780,10 +792,9 @@ class _Sums:
                 reported_sum += reported
                 one[3] = (_ZERO if one[3] is None else one[3]) + reported
                 two[3] = (_ZERO if two[3] is None else two[3]) + reported
-            if i.findings:
-                findings += i.findings
+        self.results = tuple(results)
         self.scores, self.weights, self.reported = scores, weights, reported_sum  # weights: rows that have one
-        self.findings, self.level1, self.level2 = findings, level1, level2
+        self.ranked, self.level1, self.level2 = ranked, level1, level2
 
     def by_level1(self) -> tuple[tuple[str, Subtotal], ...]:
         """Subtotals per 一级, in the order the categories first appear."""
@@ -792,6 +803,20 @@ class _Sums:
     def by_level2(self) -> tuple[tuple[str, Subtotal], ...]:
         """Subtotals per 二级 with the 一级 of their first row, in the order they first appear."""
         return tuple((name, Subtotal(l1, w, s, r)) for name, (l1, w, s, r) in self.level2.items())
+
+    def in_order(self, others: list[Finding]) -> tuple[Finding, ...]:
+        """`others` (form and budget findings, no index) and the rows' findings, by severity, then index.
+
+        The same order as a stable sort on (severity, index or -1): within a severity, findings without
+        an index keep their order ahead of the rows', and the rows' come in row order, which is index order.
+        """
+        if not others:
+            return tuple([f for part in self.ranked for f in part])
+        out: list[Finding] = []
+        for rank, part in enumerate(self.ranked):
+            out += [f for f in others if _ORDER[f.severity] == rank]
+            out += part
+        return tuple(out)
 
 
 _COLUMNS = (("initial_budget", "年初预算数"), ("budget", "全年预算数"), ("executed", "全年执行数"))
