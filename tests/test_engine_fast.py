@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from decimal import Decimal
+import random
+from decimal import ROUND_FLOOR, Decimal, localcontext
 from pathlib import Path
 
 from perfeval_rules import evaluate, load_form, load_ruleset
+from perfeval_rules.engine import scoring
 from perfeval_rules.engine.model import SEVERITIES, Finding, IndicatorResult
 from perfeval_rules.forms.model import Form, Indicator
 
@@ -53,3 +55,61 @@ def test_findings_come_in_the_order_of_a_stable_sort_by_severity_then_index() ->
     assert list(odd.findings) == _sorted(odd.findings)
     inner = [f for i in odd.indicators for f in i.findings]
     assert [f for f in odd.findings if f.index is not None] == _sorted(tuple(inner))
+
+
+def _sums_shown(sums: scoring._Sums) -> list[str]:
+    """Every sum with its digits (2 and 2.00 differ), its None-ness and its order."""
+    return [
+        repr(x)
+        for x in (sums.scores, sums.weights, sums.reported, list(sums.level1.items()), list(sums.level2.items()))
+    ]
+
+
+def _random_rows(rng: random.Random) -> tuple[Indicator, ...]:
+    numbers = [None, "0", "0.00", "0E+1", "1", "2.00", "1.5", "-1", "3.125", "1E+2", "0.000000001", "99999.99"]
+    levels = [
+        ("产出指标", "数量指标"),
+        ("产出指标", "质量指标"),
+        ("效益指标", "数量指标"),
+        ("效益指标", "社会效益指标"),
+    ]
+    texts = [("=100%", "100%"), ("≥3500(人)", "3125"), ("≤90(万元)", "95万元"), ("及时", "及时"), ("", "")]
+    rows = []
+    for n in range(rng.randint(0, 12)):
+        level1, level2 = rng.choice(levels)
+        target, actual = rng.choice(texts)
+        weight, reported = (rng.choice(numbers) for _ in range(2))
+        rows.append(
+            Indicator(
+                level1, level2, f"指标{n}", target, actual, weight and Decimal(weight), reported and Decimal(reported)
+            )
+        )
+    return tuple(rows)
+
+
+def test_sums_by_runs_of_rows_equal_the_sums_in_row_order() -> None:
+    plan = scoring._plan(load_ruleset("cn-mof-2020"))
+    rng = random.Random(7)
+    for _ in range(400):
+        rows = _random_rows(rng)
+        fast = scoring._Sums(plan, rows, False)
+        slow = object.__new__(scoring._Sums)
+        slow._add_in_row_order(fast.results)
+        assert _sums_shown(fast) == _sums_shown(slow)
+
+
+def test_long_numbers_and_a_flooring_context_are_summed_in_row_order() -> None:
+    plan = scoring._plan(load_ruleset("cn-mof-2020"))
+    row = Indicator("产出指标", "数量指标", "甲", "=1(项)", "1", Decimal(1), Decimal("1E+30"))
+    sums = scoring._Sums(plan, (row, row, dataclasses.replace(row, reported_score=Decimal("0.000000000001"))), False)
+    assert str(sums.reported) == "2.000000000000000000000000000E+30"
+    assert str(sums.level1["产出指标"][3]) == "2.000000000000000000000000000E+30"
+    assert not scoring._short(Decimal("1E+10")) and not scoring._short(Decimal("1E-10"))
+    assert scoring._short(Decimal("9999999999.999999999")) and not scoring._short(Decimal("NaN"))
+    ones = (dataclasses.replace(row, reported_score=Decimal(1)), dataclasses.replace(row, reported_score=Decimal(-1)))
+    with localcontext() as context:
+        context.rounding = ROUND_FLOOR
+        assert not scoring._exact_context()
+        assert str(scoring._Sums(plan, ones, False).reported) == "-0"
+    assert scoring._exact_context()
+    assert str(scoring._Sums(plan, ones, False).reported) == "0"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal, getcontext
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -307,9 +307,22 @@ class _Pair:
 class _Row:
     """An indicator's outcome apart from where it stands: what every row with the same key gets."""
 
-    __slots__ = ("actual", "direction", "findings", "kind", "met", "policy", "score", "target", "tier", "trace")
+    __slots__ = (
+        "actual",
+        "direction",
+        "findings",
+        "kind",
+        "met",
+        "policy",
+        "score",
+        "short",
+        "target",
+        "tier",
+        "trace",
+    )
 
     findings: tuple[tuple[str, str, str, int], ...]  # code, severity, message and the severity's rank
+    short: bool  # weight, score and reported score all `_short`: sums of them are exact in any order
 
     def __init__(
         self,
@@ -320,11 +333,28 @@ class _Row:
         score: Decimal | None,
         findings: tuple[Found, ...],
         trace: tuple[TraceStep, ...],
+        ind: Indicator,
     ) -> None:
         self.target, self.actual, self.kind, self.tier = pair.target, pair.actual, pair.kind, pair.tier
         self.direction, self.met, self.policy, self.score = direction, met, policy, score
         self.findings = tuple((c, s, m, _ORDER[s]) for c, s, m in findings)
         self.trace = trace
+        # The row's key holds the weight and reported score by their text: every row sharing it has these digits.
+        self.short = _short(ind.weight) and _short(score) and _short(ind.reported_score)
+
+
+def _short(value: Decimal | None) -> bool:
+    """Whether `value` is absent, or finite with at most 10 digits before and 9 after the point.
+
+    A sum of fewer than 10^8 such values never needs more than 28 digits, so every partial sum is exact
+    whatever the grouping, with the exponent of its most precise term.
+    """
+    if value is None:
+        return True
+    if type(value) is not Decimal or not value.is_finite():
+        return False
+    exponent = value.as_tuple().exponent
+    return isinstance(exponent, int) and exponent >= -9 and value.adjusted() <= 9
 
 
 class _Plan:
@@ -470,7 +500,14 @@ class _Plan:
         env["score"], env["has_score"], env["policy"] = score, score is not None, policy or ""
         findings += _check_findings(self.indicator_checks, "indicator-check", env, trace)
         return _Row(
-            p, direction, met if p.scorable else None, policy, score, tuple(findings), tuple(trace) if trace else ()
+            p,
+            direction,
+            met if p.scorable else None,
+            policy,
+            score,
+            tuple(findings),
+            tuple(trace) if trace else (),
+            ind,
         )
 
     def _direction(self, p: _Pair, env: Env, trace: Trace, findings: list[Found]) -> str | None:
@@ -696,7 +733,9 @@ class _Sums:
     """One pass over the indicator rows: their results, the total of the scores, subtotals per 一级 and 二级,
     the sums the form checks read, and the rows' findings by severity.
 
-    Every sum adds in row order starting from Decimal(0), exactly as `sum(..., Decimal(0))` would.
+    Every sum is what adding in row order from Decimal(0) gives, as `sum(..., Decimal(0))` would, with a
+    zero weight or score left out of the subtotals (`x or Decimal(0)`: it adds nothing to a sum that starts
+    at Decimal(0), whose exponent is already <= 0).
     """
 
     def __init__(self, plan: _Plan, rows: tuple[Indicator, ...], tracing: bool) -> None:
@@ -705,12 +744,11 @@ class _Sums:
         results: list[IndicatorResult] = []
         # Findings of the rows per severity rank, in row order: the order `in_order` needs, with no sort.
         ranked: tuple[list[Finding], ...] = tuple([] for _ in SEVERITIES)
-        # `x or Decimal(0)` adds nothing to a sum that starts at Decimal(0) (its exponent is already <= 0),
-        # so a missing or zero weight or score is skipped rather than added.
-        scores = weights = reported_sum = _ZERO
-        # name -> [level1 of its first row (None for 一级 itself), weight, score, reported or None]
-        level1: dict[str, list[Any]] = {}
-        level2: dict[str, list[Any]] = {}
+        # Sums per run of rows with the same 一级 and 二级: [一级, 二级, weight, score, reported or None].
+        runs: list[list[Any]] = []
+        run: list[Any] = [None, None]
+        zeros = _ZERO  # the zero weights, which count in the weight sum (their exponent) but in no subtotal
+        short = True
         for index, ind in enumerate(rows, start=1):
             weight, reported = ind.weight, ind.reported_score
             # Decimals by their text: 2 and 2.00 are equal but print differently, so they must not share an entry.
@@ -773,12 +811,66 @@ class _Sums:
             d["source"] = source
             results.append(result)
 
+            if not row.short:
+                short = False
+            if name2 != run[1] or name1 != run[0]:
+                run = [name1, name2, _ZERO, _ZERO, None]
+                runs.append(run)
+            if weight is not None:
+                if weight:
+                    run[2] += weight
+                else:
+                    zeros += weight
+            if score:
+                run[3] += score
+            if reported is not None:
+                run[4] = (_ZERO if run[4] is None else run[4]) + reported
+        self.results = tuple(results)
+        self.ranked = ranked
+        if short and _exact_context():
+            self._add(runs, zeros)
+        else:
+            self._add_in_row_order(self.results)
+
+    def _add(self, runs: list[list[Any]], zeros: Decimal) -> None:
+        """The sums from the runs' sums: exact, so the same as adding the rows in order."""
+        scores, weights, reported_sum = _ZERO, zeros, _ZERO
+        # name -> [level1 of its first row (None for 一级 itself), weight, score, reported or None]
+        level1: dict[str, list[Any]] = {}
+        level2: dict[str, list[Any]] = {}
+        for name1, name2, weight, score, reported in runs:
             one = level1.get(name1)
             if one is None:
                 one = level1[name1] = [None, _ZERO, _ZERO, None]
             two = level2.get(name2)
             if two is None:
                 two = level2[name2] = [name1, _ZERO, _ZERO, None]
+            weights += weight
+            one[1] += weight
+            two[1] += weight
+            scores += score
+            one[2] += score
+            two[2] += score
+            if reported is not None:
+                reported_sum += reported
+                one[3] = (_ZERO if one[3] is None else one[3]) + reported
+                two[3] = (_ZERO if two[3] is None else two[3]) + reported
+        self.scores, self.weights, self.reported = scores, weights, reported_sum  # weights: rows that have one
+        self.level1, self.level2 = level1, level2
+
+    def _add_in_row_order(self, results: tuple[IndicatorResult, ...]) -> None:
+        """The sums added row by row: for numbers too long for `_add` or an unusual decimal context."""
+        scores = weights = reported_sum = _ZERO
+        level1: dict[str, list[Any]] = {}
+        level2: dict[str, list[Any]] = {}
+        for i in results:
+            weight, score, reported = i.weight, i.score, i.reported_score
+            one = level1.get(i.level1)
+            if one is None:
+                one = level1[i.level1] = [None, _ZERO, _ZERO, None]
+            two = level2.get(i.level2)
+            if two is None:
+                two = level2[i.level2] = [i.level1, _ZERO, _ZERO, None]
             if weight is not None:
                 weights += weight
                 if weight:
@@ -792,9 +884,8 @@ class _Sums:
                 reported_sum += reported
                 one[3] = (_ZERO if one[3] is None else one[3]) + reported
                 two[3] = (_ZERO if two[3] is None else two[3]) + reported
-        self.results = tuple(results)
-        self.scores, self.weights, self.reported = scores, weights, reported_sum  # weights: rows that have one
-        self.ranked, self.level1, self.level2 = ranked, level1, level2
+        self.scores, self.weights, self.reported = scores, weights, reported_sum
+        self.level1, self.level2 = level1, level2
 
     def by_level1(self) -> tuple[tuple[str, Subtotal], ...]:
         """Subtotals per 一级, in the order the categories first appear."""
@@ -817,6 +908,15 @@ class _Sums:
             out += [f for f in others if _ORDER[f.severity] == rank]
             out += part
         return tuple(out)
+
+
+def _exact_context() -> bool:
+    """Whether the thread's decimal context adds `_short` numbers exactly, with +0 for any zero sum.
+
+    ROUND_FLOOR is left out: there x + (-x) is -0, and the sign of a zero sum could depend on the grouping.
+    """
+    context = getcontext()
+    return context.prec >= 28 and context.rounding != ROUND_FLOOR and context.Emax >= 28 and context.Emin <= -28
 
 
 _COLUMNS = (("initial_budget", "年初预算数"), ("budget", "全年预算数"), ("executed", "全年执行数"))
