@@ -6,6 +6,7 @@ import dataclasses
 import random
 from decimal import ROUND_FLOOR, Decimal, localcontext
 from pathlib import Path
+from typing import Any
 
 from perfeval_rules import evaluate, load_form, load_ruleset
 from perfeval_rules.engine import scoring
@@ -113,3 +114,65 @@ def test_long_numbers_and_a_flooring_context_are_summed_in_row_order() -> None:
         assert str(scoring._Sums(plan, ones, False).reported) == "-0"
     assert scoring._exact_context()
     assert str(scoring._Sums(plan, ones, False).reported) == "0"
+
+
+def test_slots_makers_make_what_the_constructors_make() -> None:
+    from perfeval_rules.engine.model import BudgetResult, Subtotal, slots_maker
+
+    subtotal = slots_maker(Subtotal)("产出指标", Decimal(1), Decimal("2.00"), None)
+    assert subtotal == Subtotal("产出指标", Decimal(1), Decimal("2.00"), None)
+    assert repr(subtotal) == repr(Subtotal("产出指标", Decimal(1), Decimal("2.00"), None))
+    values = [f"v{n}" for n in range(len(dataclasses.fields(BudgetResult)))]
+    assert slots_maker(BudgetResult)(*values) == BudgetResult(*values)  # type: ignore[arg-type]
+    try:
+        slots_maker(Subtotal)("too", "few")
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a missing field must not pass")
+    evaluation = evaluate(load_ruleset("cn-mof-2020"), load_form(EXAMPLE))
+    assert evaluation == _rebuilt(evaluation)
+    assert evaluation.budget == _rebuilt(evaluation.budget)
+    assert all(total == _rebuilt(total) for _, total in evaluation.by_level1 + evaluation.by_level2)
+
+
+def _placed(result: dict[str, Any], index: int) -> dict[str, Any]:
+    """An indicator's result dict as the row number `index` of a form."""
+    return result | {"index": index, "findings": [f | {"index": index} for f in result["findings"]]}
+
+
+def _fresh(ruleset: object, form: Form, trace: bool) -> dict[str, object]:
+    scoring._PLANS.clear()
+    return evaluate(ruleset, form, trace=trace).to_dict()  # type: ignore[arg-type]
+
+
+def test_rows_differing_only_in_what_the_direction_rules_read_share_an_outcome_and_stay_exact(tmp_path: Path) -> None:
+    rules = tmp_path / "level2.yaml"
+    rules.write_text(
+        "id: level2\ntitle: t\nversion: '1'\nextends: cn-mof-2020\n"
+        "checks:\n  - id: in-quality\n    severity: info\n    scope: indicator\n"
+        '    assert: level2 != "质量指标"\n    message: 二级 {level2}\n',
+        encoding="utf-8",
+    )
+    base = Indicator("产出指标", "数量指标", "甲", "90(万元)", "95万元", Decimal(2), Decimal("1.89"), "")
+    rows = tuple(
+        dataclasses.replace(base, level2=level2, name=f"指标{n}")
+        for n, level2 in enumerate(["数量指标", "质量指标", "成本指标", "时效指标", "成本指标", "数量指标"])
+    )
+    form = Form(project="p", indicators=rows)
+    for ruleset in (load_ruleset("cn-mof-2020"), load_ruleset(rules)):
+        for trace in (False, True):
+            expected = _fresh(ruleset, form, trace)
+            # Each row alone on a fresh plan, then all of them on one plan: the same results.
+            alone = [_fresh(ruleset, Form(project="p", indicators=(row,)), trace)["indicators"] for row in rows]
+            assert [_placed(i[0], n) for n, i in enumerate(alone, start=1)] == expected["indicators"]
+            assert evaluate(ruleset, form, trace=trace).to_dict() == expected
+        plan = scoring._plan(ruleset)
+        directions = [i.direction for i in evaluate(ruleset, form).indicators]
+        assert directions == ["positive", "positive", "reverse", "positive", "reverse", "positive"]
+        shared = len(plan.directed[True]) < len(plan.rows[True])
+        assert shared is (ruleset.id == "cn-mof-2020")
+    quality = evaluate(load_ruleset(rules), form).indicators[1]
+    assert [(f.code, f.message) for f in quality.findings if f.code == "in-quality"] == [
+        ("in-quality", "二级 质量指标")
+    ]

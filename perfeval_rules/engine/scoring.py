@@ -52,6 +52,9 @@ from .model import (
     IndicatorResult,
     Subtotal,
     TraceStep,
+    make_budget_result,
+    make_evaluation,
+    make_subtotal,
 )
 
 _new = object.__new__
@@ -87,7 +90,7 @@ def evaluate(ruleset: RuleSet, form: Form, *, trace: bool = True) -> Evaluation:
     grade = ruleset.grade_of(total)
     everything = _form_checks(plan, form, budget, sums, total, grade)
     everything += budget.findings
-    return Evaluation(
+    return make_evaluation(
         form,
         ruleset,
         __version__,
@@ -175,7 +178,7 @@ def _prepare(check: Check, scope: str) -> Prepared:
 
     def ready(expression: Any) -> Condition:
         wordy = all(types.get(name) in ("bool", "text") for name in expression.names)
-        return _Remembered(expression) if wordy else _runner(expression)
+        return _Remembered(expression).call if wordy else _runner(expression)
 
     return check, None if check.when is None else ready(check.when), ready(check.assertion)
 
@@ -186,30 +189,41 @@ class _Remembered:
     An expression is a pure function of those values, and a comparison or an `and` gives the same
     true or false for equal numbers whatever their digits, so a true or false result is kept and
     reused; an undefined result (its reason may quote a value as written) is computed every time.
+    `call` does the same as calling the object, as a plain function (a cheaper call on a hot path).
     """
 
-    __slots__ = ("expression", "key", "memo")
+    __slots__ = ("call", "expression", "key", "memo")
 
     def __init__(self, expression: Any) -> None:
         self.expression = expression
         names = sorted(expression.names)
         self.key: Callable[[Env], Any] = itemgetter(*names) if names else _nothing
         self.memo: dict[Any, bool] = {}
+        self.call: Condition = _remembering(expression, self.key, self.memo)
 
     def __call__(self, env: Env) -> Any:
+        return self.call(env)
+
+
+def _remembering(expression: Any, key_of: Callable[[Env], Any], memo: dict[Any, bool]) -> Condition:
+    recall = memo.get
+
+    def remembered(env: Env) -> Any:
         try:
-            key = self.key(env)
-            hit = self.memo.get(key)
+            key = key_of(env)
+            hit = recall(key)
         except (KeyError, TypeError):  # a name the environment lacks; an unhashable (signalling NaN) value
-            return _run(self.expression, env)
+            return _run(expression, env)
         if hit is None:
-            value = _run(self.expression, env)
+            value = _run(expression, env)
             if type(value) is not bool:
                 return value
-            if len(self.memo) >= _MEMO_MAX:
-                self.memo.clear()
-            self.memo[key] = hit = value
+            if len(memo) >= _MEMO_MAX:
+                memo.clear()
+            memo[key] = hit = value
         return hit
+
+    return remembered
 
 
 def describe(value: Notation) -> str:
@@ -242,10 +256,13 @@ def _plan(ruleset: RuleSet) -> _Plan:
     return plan
 
 
-def _reads(ruleset: RuleSet, checks: tuple[Check, ...]) -> set[str]:
-    """Canonical names of the indicator variables the rule set's expressions and messages read."""
+def _reads(ruleset: RuleSet, checks: tuple[Check, ...], *, direction: bool = True) -> set[str]:
+    """Canonical names of the indicator variables the rule set's expressions and messages read.
+
+    With `direction=False`, those read once the direction is known: by policies, checks and messages.
+    """
     names: set[str] = set()
-    expressions: list[Any] = [r.when for r in ruleset.direction]
+    expressions: list[Any] = [r.when for r in ruleset.direction] if direction else []
     expressions += [e for p in ruleset.policies for e in (p.when, p.score)]
     expressions += [e for c in checks for e in (c.when, c.assertion)]
     for expression in expressions:
@@ -351,10 +368,11 @@ def _short(value: Decimal | None) -> bool:
     """
     if value is None:
         return True
-    if type(value) is not Decimal or not value.is_finite():
+    if type(value) is not Decimal:
         return False
-    exponent = value.as_tuple().exponent
-    return isinstance(exponent, int) and exponent >= -9 and value.adjusted() <= 9
+    # Plain digits only: an exponent (1E+2, 1E-7), NaN or Infinity is not short.
+    whole, _, part = str(value).lstrip("-").partition(".")
+    return whole.isdigit() and len(whole) <= 10 and len(part) <= 9 and (part.isdigit() or not part)
 
 
 class _Plan:
@@ -368,22 +386,29 @@ class _Plan:
         # Indicator conditions repeat across rows and are remembered. A budget or form condition is
         # remembered only when it reads no number: the amounts and totals of forms seldom repeat.
         self.indicator_checks = tuple(
-            (c, None if c.when is None else _Remembered(c.when), _Remembered(c.assertion)) for c in checks["indicator"]
+            (c, None if c.when is None else _Remembered(c.when).call, _Remembered(c.assertion).call)
+            for c in checks["indicator"]
         )
         self.budget_checks = tuple(_prepare(c, "budget-check") for c in checks["budget"])
         self.form_checks = tuple(_prepare(c, "form-check") for c in checks["form"])
-        self.direction = tuple((rule, _Remembered(rule.when)) for rule in ruleset.direction)
-        self.policies = tuple((policy, _Remembered(policy.when)) for policy in ruleset.policies)
+        self.direction = tuple((rule, _Remembered(rule.when).call) for rule in ruleset.direction)
+        self.policies = tuple((policy, _Remembered(policy.when).call) for policy in ruleset.policies)
         self.quantum = ruleset.rounding.quantum
         self.mode = ROUNDING_MODES[ruleset.rounding.mode]
         self.rate_tolerance = ruleset.rate_tolerance / 100
         self.parsed: dict[tuple[str, str], Notation] = {}
         self.pairs: dict[tuple[str, str], _Pair] = {}
         self.rows: tuple[dict[tuple[Any, ...], _Row], dict[tuple[Any, ...], _Row]] = ({}, {})
+        # Row outcomes again, keyed by what a row is once its direction is known (see `_row`).
+        self.directed: tuple[dict[tuple[Any, ...], _Row], dict[tuple[Any, ...], _Row]] = ({}, {})
         reads = _reads(ruleset, checks["indicator"])
         fields = [f for f in _ROW_FIELDS if f in reads]
         self.row_key: Callable[[Indicator], Any] = attrgetter(*fields) if fields else _nothing
         self.reads_has_reason = "has_reason" in reads
+        after = _reads(ruleset, checks["indicator"], direction=False)
+        fields = [f for f in _ROW_FIELDS if f in after]
+        self.directed_key: Callable[[Indicator], Any] = attrgetter(*fields) if fields else _nothing
+        self.directed_has_reason = "has_reason" in after
 
     def round(self, value: Decimal) -> Decimal:
         """`value` at the rule set's places and mode (as `Rounding.apply`)."""
@@ -478,6 +503,35 @@ class _Plan:
         }
         findings: list[Found] = []
         direction = self._direction(p, env, trace, findings) if kind == "quantitative" else None
+        # From here on the outcome is a function of the key below: rows that differ only in fields read
+        # by the direction rules alone (二级 for implied cost targets) and got the same direction the same
+        # way share it.
+        weight, reported = ind.weight, ind.reported_score
+        key = (
+            ind.target_text,
+            ind.actual_text,
+            None if weight is None else str(weight),
+            None if reported is None else str(reported),
+            direction,
+            tuple(findings),
+            None if trace is None else tuple(trace),
+            self.directed_key(ind),
+            bool(ind.reason.strip()) if self.directed_has_reason else None,
+        )
+        memo = self.directed[tracing]
+        row = memo.get(key)
+        if row is None:
+            row = self._directed(ind, p, env, direction, findings, trace)
+            if len(memo) >= _ROWS_MAX[tracing]:
+                memo.clear()
+            memo[key] = row
+        return row
+
+    def _directed(
+        self, ind: Indicator, p: _Pair, env: Env, direction: str | None, findings: list[Found], trace: Trace
+    ) -> _Row:
+        """The rest of `_row` once the direction is known."""
+        ruleset, kind = self.ruleset, p.kind
         env["direction"] = direction or ""
         met = p.met
         if p.scorable and p.tier is None and p.actual_value is not None:
@@ -711,18 +765,18 @@ def _budget(plan: _Plan, form: Form, tracing: bool) -> BudgetResult:
         found.append(("score-undefined", "error", f"预算执行率得分无法计算：{reason}（不计分）"))
     env["score"], env["has_score"] = score, score is not None
     found += _check_findings(plan.budget_checks, "budget-check", env, trace)
-    return BudgetResult(
-        initial_budget=initial,
-        budget=budget,
-        executed=executed,
-        rate=rate_pct,
-        weight=ruleset.budget.weight,
-        score=score,
-        reported_rate=reported_rate,
-        reported_score=reported,
-        policy="budget",
-        trace=tuple(trace) if trace else (),
-        findings=tuple(Finding(c, s, m, None, None, cell) for c, s, m in found),
+    return make_budget_result(  # BudgetResult(initial_budget, budget, executed, rate, weight, score, ...)
+        initial,
+        budget,
+        executed,
+        rate_pct,
+        ruleset.budget.weight,
+        score,
+        reported_rate,
+        reported,
+        "budget",
+        tuple(trace) if trace else (),
+        tuple([Finding(c, s, m, None, None, cell) for c, s, m in found]),
     )
 
 
@@ -889,11 +943,11 @@ class _Sums:
 
     def by_level1(self) -> tuple[tuple[str, Subtotal], ...]:
         """Subtotals per 一级, in the order the categories first appear."""
-        return tuple((name, Subtotal(level1, w, s, r)) for name, (level1, w, s, r) in self.level1.items())
+        return tuple([(name, make_subtotal(level1, w, s, r)) for name, (level1, w, s, r) in self.level1.items()])
 
     def by_level2(self) -> tuple[tuple[str, Subtotal], ...]:
         """Subtotals per 二级 with the 一级 of their first row, in the order they first appear."""
-        return tuple((name, Subtotal(l1, w, s, r)) for name, (l1, w, s, r) in self.level2.items())
+        return tuple([(name, make_subtotal(l1, w, s, r)) for name, (l1, w, s, r) in self.level2.items()])
 
     def in_order(self, others: list[Finding]) -> tuple[Finding, ...]:
         """`others` (form and budget findings, no index) and the rows' findings, by severity, then index.
