@@ -176,3 +176,18 @@ def test_rows_differing_only_in_what_the_direction_rules_read_share_an_outcome_a
     assert [(f.code, f.message) for f in quality.findings if f.code == "in-quality"] == [
         ("in-quality", "二级 质量指标")
     ]
+
+
+def test_to_dict_gives_new_dicts_equal_to_the_values_own() -> None:
+    evaluation = evaluate(load_ruleset("cn-mof-2020"), load_form(EXAMPLE))
+    first, again = evaluation.to_dict(), evaluation.to_dict()
+    for result, one, two in zip(evaluation.indicators, first["indicators"], again["indicators"], strict=True):
+        assert one["target"] == result.target.to_dict() and one["actual"] == result.actual.to_dict()
+        assert one["trace"] == [t.to_dict() for t in result.trace] and one["trace"]
+        assert one["findings"] == [f.to_dict() for f in result.findings]
+        assert one["target"] is not two["target"] and one["actual"] is not two["actual"]
+    one["target"]["kind"] = "changed"
+    assert evaluation.to_dict()["indicators"][-1]["target"]["kind"] != "changed"
+    assert first["findings"] == [f.to_dict() for f in evaluation.findings]
+    assert first["budget"]["trace"] == [t.to_dict() for t in evaluation.budget.trace]
+    assert first["summary"] == {s: sum(1 for f in evaluation.findings if f.severity == s) for s in SEVERITIES}

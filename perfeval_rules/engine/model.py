@@ -89,8 +89,8 @@ class IndicatorResult:
             "name": self.name,
             "target_text": self.target_text,
             "actual_text": self.actual_text,
-            "target": self.target.to_dict(),
-            "actual": self.actual.to_dict(),
+            "target": _shown(self.target),
+            "actual": _shown(self.actual),
             "kind": self.kind,
             "direction": self.direction,
             "met": self.met,
@@ -100,13 +100,51 @@ class IndicatorResult:
             "reported_score": self.reported_score,
             "reason": self.reason,
             "policy": self.policy,
-            "trace": [t.to_dict() for t in self.trace],
-            "findings": [f.to_dict() for f in self.findings],
+            "trace": _trace_dicts(self.trace) if self.trace else [],
+            "findings": _finding_dicts(self.findings) if self.findings else [],
             "source": self.source,
         }
 
 
 _new = object.__new__
+
+
+# TraceStep.to_dict() and Finding.to_dict() over a tuple, written out: a call per item costs more than its dict.
+def _trace_dicts(trace: tuple[TraceStep, ...]) -> list[dict[str, Any]]:
+    return [{"step": t.step, "text": t.text} for t in trace]
+
+
+def _finding_dicts(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": f.code,
+            "severity": f.severity,
+            "message": f.message,
+            "indicator": f.indicator,
+            "index": f.index,
+            "cell": f.cell,
+        }
+        for f in findings
+    ]
+
+
+_SHOWN: dict[int, tuple[Notation, dict[str, Any]]] = {}
+_SHOWN_MAX = 4096
+
+
+def _shown(value: Notation) -> dict[str, Any]:
+    """`value.to_dict()`, copied from the one made for this very object.
+
+    The engine shares each parsed value among all the rows with its text; a value is frozen and its
+    dict flat (numbers, text, flags), so a shallow copy is a new, equal dict. The entry keeps the value
+    alive, so that its id cannot be reused meanwhile.
+    """
+    hit = _SHOWN.get(id(value))
+    if hit is None or hit[0] is not value:
+        if len(_SHOWN) >= _SHOWN_MAX:
+            _SHOWN.clear()
+        hit = _SHOWN[id(value)] = (value, value.to_dict())
+    return hit[1].copy()
 
 
 def finding(
@@ -194,8 +232,8 @@ class BudgetResult:
             "reported_rate": self.reported_rate,
             "reported_score": self.reported_score,
             "policy": self.policy,
-            "trace": [t.to_dict() for t in self.trace],
-            "findings": [f.to_dict() for f in self.findings],
+            "trace": _trace_dicts(self.trace),
+            "findings": _finding_dicts(self.findings),
         }
 
 
@@ -227,7 +265,11 @@ class Evaluation:
     @property
     def summary(self) -> dict[str, int]:
         """Number of findings per severity."""
-        return {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITIES}
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for f in self.findings:
+            if f.severity in counts:
+                counts[f.severity] += 1
+        return counts
 
     def indicator(self, name: str) -> IndicatorResult:
         """The result of the indicator with exactly this name."""
@@ -275,7 +317,7 @@ class Evaluation:
             "reported_total": form.reported_total,
             "grade": self.grade,
             "reported_grade": form.reported_grade,
-            "findings": [f.to_dict() for f in self.findings],
+            "findings": _finding_dicts(self.findings),
             "summary": self.summary,
             "import_notes": [{"code": n.code, "message": n.message, "row": n.row} for n in form.import_notes],
         }
