@@ -52,6 +52,7 @@ from .model import (
     IndicatorResult,
     Subtotal,
     TraceStep,
+    finding,
     make_budget_result,
     make_evaluation,
     make_subtotal,
@@ -76,6 +77,7 @@ _MEMO_MAX = 20_000  # parsed texts and target/actual pairs: small entries
 # flat on long batches (about 16 MiB at most either way).
 _ROWS_MAX = {False: 32_768, True: 4_096}
 _PLANS_MAX = 16
+_START = object()  # before the first run of rows
 
 
 def evaluate(ruleset: RuleSet, form: Form, *, trace: bool = True) -> Evaluation:
@@ -87,7 +89,7 @@ def evaluate(ruleset: RuleSet, form: Form, *, trace: bool = True) -> Evaluation:
     budget = _budget(plan, form, trace)
     sums = _Sums(plan, form.indicators, trace)
     total = plan.round((budget.score or _ZERO) + sums.scores)
-    grade = ruleset.grade_of(total)
+    grade = plan.grade_of(total)
     everything = _form_checks(plan, form, budget, sums, total, grade)
     everything += budget.findings
     return make_evaluation(
@@ -397,6 +399,7 @@ class _Plan:
         self.mode = ROUNDING_MODES[ruleset.rounding.mode]
         self.rate_tolerance = ruleset.rate_tolerance / 100
         self.parsed: dict[tuple[str, str], Notation] = {}
+        self.grades: dict[Decimal, str | None] = {}
         self.pairs: dict[tuple[str, str], _Pair] = {}
         self.rows: tuple[dict[tuple[Any, ...], _Row], dict[tuple[Any, ...], _Row]] = ({}, {})
         # Row outcomes again, keyed by what a row is once its direction is known (see `_row`).
@@ -409,6 +412,19 @@ class _Plan:
         fields = [f for f in _ROW_FIELDS if f in after]
         self.directed_key: Callable[[Indicator], Any] = attrgetter(*fields) if fields else _nothing
         self.directed_has_reason = "has_reason" in after
+
+    def grade_of(self, total: Decimal) -> str | None:
+        """`ruleset.grade_of(total)`, remembered by value: bands compare numbers, so 90 and 90.00 share a grade."""
+        try:
+            if total in self.grades:
+                return self.grades[total]
+        except TypeError:  # an unhashable (signalling NaN) value
+            return self.ruleset.grade_of(total)
+        grade = self.ruleset.grade_of(total)
+        if len(self.grades) >= _MEMO_MAX:
+            self.grades.clear()
+        self.grades[total] = grade
+        return grade
 
     def round(self, value: Decimal) -> Decimal:
         """`value` at the rule set's places and mode (as `Rounding.apply`)."""
@@ -776,7 +792,7 @@ def _budget(plan: _Plan, form: Form, tracing: bool) -> BudgetResult:
         reported,
         "budget",
         tuple(trace) if trace else (),
-        tuple([Finding(c, s, m, None, None, cell) for c, s, m in found]),
+        tuple([finding(c, s, m, None, None, cell) for c, s, m in found]),
     )
 
 
@@ -798,21 +814,29 @@ class _Sums:
         results: list[IndicatorResult] = []
         # Findings of the rows per severity rank, in row order: the order `in_order` needs, with no sort.
         ranked: tuple[list[Finding], ...] = tuple([] for _ in SEVERITIES)
-        # Sums per run of rows with the same 一级 and 二级: [一级, 二级, weight, score, reported or None].
-        runs: list[list[Any]] = []
-        run: list[Any] = [None, None]
+        # Sums per run of rows with the same 一级 and 二级: (一级, 二级, weight, score, reported or None).
+        runs: list[tuple[Any, ...]] = []
+        run1: Any = _START  # the current run's 一级 and 二级, and its sums so far
+        run2: Any = _START
+        run_weight = run_score = _ZERO
+        run_reported: Decimal | None = None
         zeros = _ZERO  # the zero weights, which count in the weight sum (their exponent) but in no subtotal
         short = True
         for index, ind in enumerate(rows, start=1):
-            weight, reported = ind.weight, ind.reported_score
+            target_text = ind.target_text
+            actual_text = ind.actual_text
+            weight = ind.weight
+            reported = ind.reported_score
+            reason = ind.reason
             # Decimals by their text: 2 and 2.00 are equal but print differently, so they must not share an entry.
             key = (
-                ind.target_text,
-                ind.actual_text,
+                target_text,
+                actual_text,
                 None if weight is None else str(weight),
                 None if reported is None else str(reported),
                 row_key(ind),
-                bool(ind.reason.strip()) if reads_has_reason else None,
+                # bool(reason.strip()), without the call for the usual empty reason
+                (reason != "" and not reason.isspace()) if reads_has_reason else None,
             )
             row = memo.get(key)
             if row is None:
@@ -847,8 +871,8 @@ class _Sums:
             d["level1"] = name1
             d["level2"] = name2
             d["name"] = name
-            d["target_text"] = ind.target_text
-            d["actual_text"] = ind.actual_text
+            d["target_text"] = target_text
+            d["actual_text"] = actual_text
             d["target"] = row.target
             d["actual"] = row.actual
             d["kind"] = row.kind
@@ -858,7 +882,7 @@ class _Sums:
             d["weight"] = weight
             d["score"] = score
             d["reported_score"] = reported
-            d["reason"] = ind.reason
+            d["reason"] = reason
             d["policy"] = row.policy
             d["trace"] = row.trace
             d["findings"] = findings
@@ -867,18 +891,21 @@ class _Sums:
 
             if not row.short:
                 short = False
-            if name2 != run[1] or name1 != run[0]:
-                run = [name1, name2, _ZERO, _ZERO, None]
-                runs.append(run)
+            if name2 != run2 or name1 != run1:
+                if run1 is not _START:
+                    runs.append((run1, run2, run_weight, run_score, run_reported))
+                run1, run2, run_weight, run_score, run_reported = name1, name2, _ZERO, _ZERO, None
             if weight is not None:
                 if weight:
-                    run[2] += weight
+                    run_weight += weight
                 else:
                     zeros += weight
             if score:
-                run[3] += score
+                run_score += score
             if reported is not None:
-                run[4] = (_ZERO if run[4] is None else run[4]) + reported
+                run_reported = (_ZERO if run_reported is None else run_reported) + reported
+        if run1 is not _START:
+            runs.append((run1, run2, run_weight, run_score, run_reported))
         self.results = tuple(results)
         self.ranked = ranked
         if short and _exact_context():
@@ -886,7 +913,7 @@ class _Sums:
         else:
             self._add_in_row_order(self.results)
 
-    def _add(self, runs: list[list[Any]], zeros: Decimal) -> None:
+    def _add(self, runs: list[tuple[Any, ...]], zeros: Decimal) -> None:
         """The sums from the runs' sums: exact, so the same as adding the rows in order."""
         scores, weights, reported_sum = _ZERO, zeros, _ZERO
         # name -> [level1 of its first row (None for 一级 itself), weight, score, reported or None]
@@ -998,7 +1025,7 @@ def _form_checks(
     ruleset = plan.ruleset
     weights = sums.weights
     gap, column = _funds_gap(form)
-    reported_total_grade = ruleset.grade_of(form.reported_total) if form.reported_total is not None else None
+    reported_total_grade = plan.grade_of(form.reported_total) if form.reported_total is not None else None
     env: Env = {
         "total": total,
         "reported_total": form.reported_total,
@@ -1021,4 +1048,4 @@ def _form_checks(
     if grade is None:
         found.append(("grade-undefined", "warning", f"总分 {fmt(total)} 不在任何等级区间内"))
     found += _check_findings(plan.form_checks, "form-check", env, None)
-    return [Finding(c, s, m) for c, s, m in found]
+    return [finding(c, s, m, None, None, None) for c, s, m in found]
