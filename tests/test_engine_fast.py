@@ -191,3 +191,39 @@ def test_to_dict_gives_new_dicts_equal_to_the_values_own() -> None:
     assert first["findings"] == [f.to_dict() for f in evaluation.findings]
     assert first["budget"]["trace"] == [t.to_dict() for t in evaluation.budget.trace]
     assert first["summary"] == {s: sum(1 for f in evaluation.findings if f.severity == s) for s in SEVERITIES}
+
+
+def _contract(result: IndicatorResult) -> dict[str, Any]:
+    """IndicatorResult.to_dict() spelled out field by field."""
+    d: dict[str, Any] = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
+    d["target"], d["actual"] = result.target.to_dict(), result.actual.to_dict()
+    d["trace"] = [{"step": t.step, "text": t.text} for t in result.trace]
+    d["findings"] = [
+        {
+            "code": f.code,
+            "severity": f.severity,
+            "message": f.message,
+            "indicator": f.indicator,
+            "index": f.index,
+            "cell": f.cell,
+        }
+        for f in result.findings
+    ]
+    return d
+
+
+def test_indicator_to_dict_keeps_the_contract_order_however_the_result_was_made() -> None:
+    import pickle
+
+    from perfeval_rules.engine.model import indicator_result
+
+    evaluation = evaluate(load_ruleset("cn-mof-2020"), load_form(EXAMPLE))
+    for made in evaluation.indicators:
+        fields = [getattr(made, f.name) for f in dataclasses.fields(made)]
+        findings = tuple(_rebuilt(f) for f in made.findings)
+        for result in (made, _rebuilt(made), indicator_result(*fields), pickle.loads(pickle.dumps(made))):
+            result = dataclasses.replace(result, findings=findings) if result is not made else result
+            expected = _contract(result)
+            assert list(result.to_dict()) == list(expected)
+            assert result.to_dict() == expected
+            assert [list(f) for f in result.to_dict()["findings"]] == [list(f) for f in expected["findings"]]

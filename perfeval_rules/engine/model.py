@@ -81,29 +81,15 @@ class IndicatorResult:
     source: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON contract form."""
-        return {
-            "index": self.index,
-            "level1": self.level1,
-            "level2": self.level2,
-            "name": self.name,
-            "target_text": self.target_text,
-            "actual_text": self.actual_text,
-            "target": _shown(self.target),
-            "actual": _shown(self.actual),
-            "kind": self.kind,
-            "direction": self.direction,
-            "met": self.met,
-            "tier": self.tier,
-            "weight": self.weight,
-            "score": self.score,
-            "reported_score": self.reported_score,
-            "reason": self.reason,
-            "policy": self.policy,
-            "trace": _trace_dicts(self.trace) if self.trace else [],
-            "findings": _finding_dicts(self.findings) if self.findings else [],
-            "source": self.source,
-        }
+        """The JSON contract form: every field in order, the parsed values, trace and findings as dicts."""
+        # The instance dict holds the fields in their order (the constructor, `indicator_result` and the
+        # engine all fill it so), which is the contract's order: copy it whole, then convert four values.
+        d = self.__dict__.copy()
+        d["target"] = _shown(self.target)
+        d["actual"] = _shown(self.actual)
+        d["trace"] = _trace_dicts(self.trace) if self.trace else []
+        d["findings"] = _finding_dicts(self.findings) if self.findings else []
+        return d
 
 
 _new = object.__new__
@@ -111,24 +97,22 @@ _new = object.__new__
 
 # TraceStep.to_dict() and Finding.to_dict() over a tuple, written out: a call per item costs more than its dict.
 def _trace_dicts(trace: tuple[TraceStep, ...]) -> list[dict[str, Any]]:
-    return [{"step": t.step, "text": t.text} for t in trace]
+    # The engine shares a row's trace among all the rows with its outcome: copy the dicts made for it.
+    hit = _TRACES.get(id(trace))
+    if hit is None or hit[0] is not trace:
+        if len(_TRACES) >= _SHOWN_MAX:
+            _TRACES.clear()
+        hit = _TRACES[id(trace)] = (trace, [{"step": t.step, "text": t.text} for t in trace])
+    return [d.copy() for d in hit[1]]
 
 
 def _finding_dicts(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
-    return [
-        {
-            "code": f.code,
-            "severity": f.severity,
-            "message": f.message,
-            "indicator": f.indicator,
-            "index": f.index,
-            "cell": f.cell,
-        }
-        for f in findings
-    ]
+    # A Finding's instance dict holds its fields in order, as IndicatorResult's does.
+    return [f.__dict__.copy() for f in findings]
 
 
 _SHOWN: dict[int, tuple[Notation, dict[str, Any]]] = {}
+_TRACES: dict[int, tuple[tuple[TraceStep, ...], list[dict[str, Any]]]] = {}
 _SHOWN_MAX = 4096
 
 
@@ -232,7 +216,7 @@ class BudgetResult:
             "reported_rate": self.reported_rate,
             "reported_score": self.reported_score,
             "policy": self.policy,
-            "trace": _trace_dicts(self.trace),
+            "trace": [{"step": t.step, "text": t.text} for t in self.trace],  # its own: not worth remembering
             "findings": _finding_dicts(self.findings),
         }
 
