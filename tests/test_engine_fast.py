@@ -122,6 +122,11 @@ def test_slots_makers_make_what_the_constructors_make() -> None:
     subtotal = slots_maker(Subtotal)("产出指标", Decimal(1), Decimal("2.00"), None)
     assert subtotal == Subtotal("产出指标", Decimal(1), Decimal("2.00"), None)
     assert repr(subtotal) == repr(Subtotal("产出指标", Decimal(1), Decimal("2.00"), None))
+    from perfeval_rules.engine.model import make_subtotal
+
+    assert make_subtotal(None, Decimal(3), Decimal("2.5"), Decimal(0)) == Subtotal(
+        None, Decimal(3), Decimal("2.5"), Decimal(0)
+    )
     values = [f"v{n}" for n in range(len(dataclasses.fields(BudgetResult)))]
     assert slots_maker(BudgetResult)(*values) == BudgetResult(*values)  # type: ignore[arg-type]
     try:

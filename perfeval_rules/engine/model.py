@@ -97,13 +97,7 @@ _new = object.__new__
 
 # TraceStep.to_dict() and Finding.to_dict() over a tuple, written out: a call per item costs more than its dict.
 def _trace_dicts(trace: tuple[TraceStep, ...]) -> list[dict[str, Any]]:
-    # The engine shares a row's trace among all the rows with its outcome: copy the dicts made for it.
-    hit = _TRACES.get(id(trace))
-    if hit is None or hit[0] is not trace:
-        if len(_TRACES) >= _SHOWN_MAX:
-            _TRACES.clear()
-        hit = _TRACES[id(trace)] = (trace, [{"step": t.step, "text": t.text} for t in trace])
-    return [d.copy() for d in hit[1]]
+    return [{"step": t.step, "text": t.text} for t in trace]
 
 
 def _finding_dicts(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
@@ -112,7 +106,6 @@ def _finding_dicts(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
 
 
 _SHOWN: dict[int, tuple[Notation, dict[str, Any]]] = {}
-_TRACES: dict[int, tuple[tuple[TraceStep, ...], list[dict[str, Any]]]] = {}
 _SHOWN_MAX = 4096
 
 
@@ -216,7 +209,7 @@ class BudgetResult:
             "reported_rate": self.reported_rate,
             "reported_score": self.reported_score,
             "policy": self.policy,
-            "trace": [{"step": t.step, "text": t.text} for t in self.trace],  # its own: not worth remembering
+            "trace": _trace_dicts(self.trace),
             "findings": _finding_dicts(self.findings),
         }
 
@@ -326,6 +319,19 @@ def slots_maker(cls: type[T]) -> Callable[..., T]:
     return make
 
 
-make_subtotal = slots_maker(Subtotal)
+_SUBTOTAL_SLOTS = tuple(Subtotal.__dict__[f.name].__set__ for f in fields(Subtotal))
+
+
+def make_subtotal(level1: str | None, weight: Decimal, score: Decimal, reported_score: Decimal | None) -> Subtotal:
+    """Subtotal(level1, weight, score, reported_score), as `slots_maker` makes it, without its loop (ten a form)."""
+    put_level1, put_weight, put_score, put_reported = _SUBTOTAL_SLOTS
+    made = _new(Subtotal)
+    put_level1(made, level1)
+    put_weight(made, weight)
+    put_score(made, score)
+    put_reported(made, reported_score)
+    return made
+
+
 make_budget_result = slots_maker(BudgetResult)
 make_evaluation = slots_maker(Evaluation)
