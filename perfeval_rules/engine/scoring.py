@@ -17,6 +17,7 @@ same result a fresh computation would.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Mapping
@@ -59,6 +60,8 @@ from .model import (
 )
 
 _new = object.__new__
+_set = object.__setattr__
+_RESULT_FIELDS = tuple(f.name for f in dataclasses.fields(IndicatorResult))
 
 Env = dict[str, Any]
 Trace = list[TraceStep] | None  # None: tracing is off and no trace text is built
@@ -336,12 +339,14 @@ class _Row:
         "score",
         "short",
         "target",
+        "template",
         "tier",
         "trace",
     )
 
     findings: tuple[tuple[str, str, str, int], ...]  # code, severity, message and the severity's rank
     short: bool  # weight, score and reported score all `_short`: sums of them are exact in any order
+    template: dict[str, Any]  # an IndicatorResult's instance dict: this outcome's fields set, the row's own None
 
     def __init__(
         self,
@@ -360,6 +365,12 @@ class _Row:
         self.trace = trace
         # The row's key holds the weight and reported score by their text: every row sharing it has these digits.
         self.short = _short(ind.weight) and _short(score) and _short(ind.reported_score)
+        template = _new(IndicatorResult).__dict__
+        for name in _RESULT_FIELDS:  # the fields' order, which the copies keep
+            template[name] = None
+        template.update(target=self.target, actual=self.actual, kind=self.kind, direction=direction, met=self.met)
+        template.update(tier=self.tier, score=score, policy=policy, trace=trace)
+        self.template = template
 
 
 def _short(value: Decimal | None) -> bool:
@@ -864,29 +875,21 @@ class _Sums:
                     made.append(f)
                     ranked[rank].append(f)
                 findings = tuple(made)
-            # IndicatorResult(...) field by field, as `indicator_result` does, without the call.
-            result = _new(IndicatorResult)
-            d = result.__dict__
+            # IndicatorResult(...): the row's template (its fields in order) copied, the row's own fields set.
+            d = row.template.copy()
             d["index"] = index
             d["level1"] = name1
             d["level2"] = name2
             d["name"] = name
             d["target_text"] = target_text
             d["actual_text"] = actual_text
-            d["target"] = row.target
-            d["actual"] = row.actual
-            d["kind"] = row.kind
-            d["direction"] = row.direction
-            d["met"] = row.met
-            d["tier"] = row.tier
             d["weight"] = weight
-            d["score"] = score
             d["reported_score"] = reported
             d["reason"] = reason
-            d["policy"] = row.policy
-            d["trace"] = row.trace
             d["findings"] = findings
             d["source"] = source
+            result = _new(IndicatorResult)
+            _set(result, "__dict__", d)
             results.append(result)
 
             if not row.short:
