@@ -1,4 +1,10 @@
-"""Deterministic JSON whose numbers carry exactly the decimal digits of a Decimal."""
+"""Deterministic JSON whose numbers carry exactly the decimal digits of a Decimal.
+
+Indented documents (results, reports) are written by orjson, which takes each Decimal's exact text as a
+raw fragment; compact ones (hashes, manifest lines) and anything orjson refuses (integers beyond 64 bits,
+strings that are not valid UTF-8, keys that are not strings) by the plain writer below, which prints the
+same bytes.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Any
+
+import orjson
 
 # json.dumps(text, ensure_ascii=False) without its per-call set-up: the C escaper when available.
 _string = encode_basestring
@@ -25,7 +33,16 @@ def number(value: Decimal) -> str:
 
 
 def dumps(obj: Any, indent: int | None = 2) -> str:
-    """Serialise dicts, lists, str, int, bool, None and Decimal; keys keep insertion order."""
+    """Serialise dicts, lists, str, int, bool, None and Decimal; keys keep insertion order.
+
+    Binary floats are refused (they would print inexact digits) by the compact form; the indented form
+    trusts its input, which comes from the engine and the loaders, both of which make Decimals only.
+    """
+    if indent == 2:
+        try:
+            return orjson.dumps(obj, default=_orjson_default, option=orjson.OPT_INDENT_2).decode("utf-8")
+        except orjson.JSONEncodeError:
+            pass  # the plain writer prints what orjson cannot, or raises the precise error
     parts: list[str] = []
     _write(obj, parts, indent, 0)
     return "".join(parts)
@@ -120,6 +137,26 @@ def _sequence(obj: Sequence[Any], out: list[str], indent: int | None, level: int
             out.append(scalar)
     out.append(outer)
     out.append("]")
+
+
+_FRAGMENTS: dict[Decimal, orjson.Fragment] = {}
+
+
+def _orjson_default(value: Any) -> Any:
+    """What orjson does not know: a Decimal as its exact number, other mappings and sequences as dict and list."""
+    if type(value) is Decimal and value.is_finite():
+        # A batch prints the same few hundred scores and weights over and over; equal Decimals print alike.
+        fragment = _FRAGMENTS.get(value)
+        if fragment is None:
+            if len(_FRAGMENTS) >= 100_000:
+                _FRAGMENTS.clear()
+            fragment = _FRAGMENTS[value] = orjson.Fragment(number(value))
+        return fragment
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return list(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
 def _scalar(value: Any) -> str | None:

@@ -55,10 +55,12 @@ class FolderSink:
         *,
         resume: bool = False,
         template: str | None = None,
+        trace: bool = True,
         echo: Echo = print,
     ) -> None:
         self.folder = folder
         self.fmt = fmt
+        self.trace = trace
         self.ruleset_sha256 = ruleset["sha256"]
         self.engine = portfolio.engine["version"]
         self.template_sha256 = None if template is None else _sha256_file(Path(template))
@@ -112,7 +114,7 @@ class FolderSink:
             return _entry(journal.readline())
 
     def current(self, task: Task) -> bool:
-        """True when the manifest holds this input, made from the same bytes, rule set, engine and format,
+        """True when the manifest holds this input, made from the same bytes, rule set, engine, format and trace,
         and every report it lists is on disk with the recorded checksum."""
         offset = self.earlier.get(task.name)
         entry = None if offset is None else self._read(offset)
@@ -120,6 +122,8 @@ class FolderSink:
             return False
         made = (entry.get("ruleset_sha256"), entry.get("engine"), entry.get("format"), entry.get("template_sha256"))
         if made != (self.ruleset_sha256, self.engine, self.fmt, self.template_sha256):
+            return False
+        if entry.get("trace", True) != self.trace:
             return False
         if entry.get("input_sha256") != _sha256_file(Path(task.path)):
             return False
@@ -157,6 +161,7 @@ class FolderSink:
             "engine": self.engine,
             "format": self.fmt,
             "template_sha256": self.template_sha256,
+            "trace": self.trace,
             "forms": forms,
         }
         self._append(_json.dumps(entry, indent=None) + "\n")
