@@ -39,13 +39,21 @@ def dumps(obj: Any, indent: int | None = 2) -> str:
     trusts its input, which comes from the engine and the loaders, both of which make Decimals only.
     """
     if indent == 2:
-        try:
-            return orjson.dumps(obj, default=_orjson_default, option=orjson.OPT_INDENT_2).decode("utf-8")
-        except orjson.JSONEncodeError:
-            pass  # the plain writer prints what orjson cannot, or raises the precise error
+        return dumpb(obj).decode("utf-8")
     parts: list[str] = []
     _write(obj, parts, indent, 0)
     return "".join(parts)
+
+
+def dumpb(obj: Any) -> bytes:
+    """`dumps(obj)`, indented, as UTF-8 bytes: what a report file or a worker's answer holds."""
+    try:
+        return orjson.dumps(obj, default=_orjson_default, option=orjson.OPT_INDENT_2)
+    except orjson.JSONEncodeError:
+        pass  # the plain writer prints what orjson cannot, or raises the precise error
+    parts: list[str] = []
+    _write(obj, parts, 2, 0)
+    return "".join(parts).encode("utf-8")
 
 
 class _Stream:

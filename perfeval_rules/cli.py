@@ -443,17 +443,17 @@ def _evaluate_one(work: Any, path: str, output: str | None, threshold: int) -> i
             f"{path} holds {len(result.forms)} forms; --format {fmt} writes them to a folder: give -o DIR/"
         )
     if len(result.forms) == 1:
-        text = result.forms[0].text + ("\n" if fmt == "json" else "")
+        report = batch.report_file(result.forms[0].report, fmt)
     else:
-        buffer = io.StringIO()
+        buffer = io.BytesIO()
         sink = batch.JsonArraySink(buffer)
         sink.add(result)
         sink.close()
-        text = buffer.getvalue()
+        report = buffer.getvalue()
     if output:
-        write_atomically(Path(output), text)
+        write_atomically(Path(output), report)
     else:
-        click.echo(text, nl=False)
+        click.echo(report.decode("utf-8"), nl=False)
     worst = min((n for f in result.forms for n, s in enumerate(_SEVERITY_RANK) if f.summary["counts"][s]), default=None)
     return _exit_code(False, worst, threshold)
 
@@ -535,14 +535,15 @@ def _evaluate_to_stream(
     import sys
 
     from . import batch
-    from ._io import open_atomically
+    from ._io import open_atomically_binary
 
     def start(progress: Any) -> Any:
         if output is None:
+            sys.stdout.flush()
             return batch.to_stream(
-                paths, rules, sys.stdout, executor=executor, trace=trace, progress=progress, echo=_echo_err
+                paths, rules, sys.stdout.buffer, executor=executor, trace=trace, progress=progress, echo=_echo_err
             )
-        with open_atomically(Path(output)) as out:
+        with open_atomically_binary(Path(output)) as out:
             return batch.to_stream(paths, rules, out, executor=executor, trace=trace, progress=progress, echo=_echo_err)
 
     try:

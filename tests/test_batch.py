@@ -218,8 +218,10 @@ def test_resume_redoes_reports_made_with_other_trace_settings(inputs: Path, tmp_
     entries = [json.loads(line) for line in (out / MANIFEST).read_text(encoding="utf-8").splitlines()]
     assert [e["trace"] for e in entries] == [False] * 4
     code, _, err = _run("evaluate", str(inputs), "--rules", "cn-mof-2020", "-o", f"{out}/", "--no-trace", "--resume")
+    assert code == 1
     assert err.endswith("0 evaluated, 1 failed, 4 skipped (up to date); index: " + f"{out}/index.html\n")
     code, _, err = _run("evaluate", str(inputs), "--rules", "cn-mof-2020", "-o", f"{out}/", "--resume")
+    assert code == 1
     assert err.endswith("4 evaluated, 1 failed, 0 skipped (up to date); index: " + f"{out}/index.html\n")
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO
 
 from ..errors import PerfevalError
 from ._dask import DaskExecutor
 from ._naming import form_names, input_names
-from ._output import MANIFEST, FolderSink, JsonArraySink
+from ._output import MANIFEST, FolderSink, JsonArraySink, report_file
 from ._runner import (
     ENGINE,
     EvaluateWork,
@@ -63,6 +63,7 @@ __all__ = [
     "import_options",
     "input_files",
     "input_names",
+    "report_file",
     "run",
     "sheet_of",
     "summarize",
@@ -145,14 +146,14 @@ def to_folder(
 def to_stream(
     paths: Sequence[str],
     rules: str,
-    out: TextIO,
+    out: BinaryIO,
     *,
     executor: Executor | None = None,
     trace: bool = True,
     progress: Progress | None = None,
     echo: Callable[[str], None] = print,
 ) -> tuple[Stats, int | None]:
-    """The JSON array of every form's result object, streamed to `out`; returns the stats and worst finding rank.
+    """Every form's result object in one JSON array, streamed to `out` as UTF-8; returns the stats and worst rank.
 
     `trace=False` leaves the step-by-step trace of every score out of the result objects.
     """

@@ -11,7 +11,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 from .. import _json
 from .._io import open_atomically, write_atomically
@@ -32,9 +32,9 @@ def _sha256_file(path: Path) -> str | None:
         return None
 
 
-def report_text(text: str, fmt: str) -> str:
+def report_file(report: bytes, fmt: str) -> bytes:
     """A rendered report as written to its file (JSON ends with a newline like every text file)."""
-    return text + "\n" if fmt == "json" else text
+    return report + b"\n" if fmt == "json" else report
 
 
 class FolderSink:
@@ -148,9 +148,9 @@ class FolderSink:
             return
         forms = []
         for form in result.forms:
-            text = report_text(form.text, self.fmt)
-            write_atomically(self.folder / form.summary["file"], text)
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            data = report_file(form.report, self.fmt)
+            write_atomically(self.folder / form.summary["file"], data)
+            digest = hashlib.sha256(data).hexdigest()
             forms.append({"file": form.summary["file"], "sha256": digest, "summary": form.summary})
             self.portfolio.add(form.summary)
         entry = {
@@ -203,7 +203,7 @@ def _entry(line: bytes) -> dict[str, Any] | None:
 class JsonArraySink:
     """Streams the result objects as one JSON array, exactly as `_json.dumps(list_of_results)` would print it."""
 
-    def __init__(self, out: TextIO, echo: Echo = print) -> None:
+    def __init__(self, out: BinaryIO, echo: Echo = print) -> None:
         self.out = out
         self.echo = echo
         self.count = 0
@@ -225,7 +225,7 @@ class JsonArraySink:
             return
         for form in result.forms:
             # An element of an indented array is the object's own text indented one level deeper.
-            self.out.write(("[" if self.count == 0 else ",") + "\n  " + form.text.replace("\n", "\n  "))
+            self.out.write((b"[" if self.count == 0 else b",") + b"\n  " + form.report.replace(b"\n", b"\n  "))
             self.count += 1
             ranks = [n for n, sev in enumerate(SEVERITIES) if form.summary["counts"][sev]]
             if ranks and (self.worst is None or ranks[0] < self.worst):
@@ -233,4 +233,4 @@ class JsonArraySink:
 
     def close(self) -> None:
         """End the array."""
-        self.out.write("[]\n" if self.count == 0 else "\n]\n")
+        self.out.write(b"[]\n" if self.count == 0 else b"\n]\n")

@@ -40,10 +40,13 @@ class Task:
 
 @dataclass(frozen=True, slots=True)
 class FormResult:
-    """One form of an input, evaluated: its small summary (see `summarize`) and its rendered report."""
+    """One form of an input, evaluated: its small summary (see `summarize`) and its rendered report.
+
+    The report is UTF-8 bytes: it crosses from a worker process as it is, and is written as it is.
+    """
 
     summary: dict[str, Any]
-    text: str
+    report: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,9 +277,12 @@ class EvaluateWork:
             for form, sheet, name in zip(forms, sheets, form_names(task.name, sheets), strict=True):
                 result = evaluate(ruleset, form, trace=self.trace).to_dict()
                 template = None if self.template is None else Path(self.template)
-                text = _json.dumps(result) if self.fmt == "json" else render(result, self.fmt, template=template)
+                if self.fmt == "json":
+                    report = _json.dumpb(result)
+                else:
+                    report = render(result, self.fmt, template=template).encode("utf-8")
                 file = name + SUFFIXES[self.fmt]
-                out.append(FormResult(summarize(result, name, file, sheet), text))
+                out.append(FormResult(summarize(result, name, file, sheet), report))
         except PerfevalError as exc:
             return TaskResult(task, error=str(exc))
         except RecursionError:

@@ -151,7 +151,7 @@ class CompareWork:
             )
             names = form_names(task.name, sheets)
             out = tuple(
-                FormResult(compare_results(a, b, name, sheet), "")
+                FormResult(compare_results(a, b, name, sheet), b"")
                 for a, b, name, sheet in zip(old, new, names, sheets, strict=False)
             )
         except PerfevalError as exc:
