@@ -300,18 +300,26 @@ rule set, engine version and format, as recorded in the folder's .perfeval-manif
 
 
 def _executor_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--executor and --scheduler: where a batch runs (local processes or a Dask cluster)."""
+    """--jobs, --executor and --scheduler: where a batch runs (local processes or a Dask cluster)."""
     command = click.option(
         "--scheduler",
         metavar="ADDRESS",
         help="The Dask scheduler for --executor dask, e.g. tcp://10.0.0.5:8786.",
     )(command)
-    return click.option(
+    command = click.option(
         "--executor",
         type=click.Choice(["local", "dask"]),
         default="local",
         show_default=True,
         help="Run here (in --jobs processes) or on an existing Dask distributed cluster (needs the dask extra).",
+    )(command)
+    return click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=1),
+        default=1,
+        show_default=True,
+        help="Evaluate in this many processes (one per core); the output is the same as with 1.",
     )(command)
 
 
@@ -340,14 +348,6 @@ def _executor(jobs: int, executor: str, scheduler: str | None) -> Any:
     help="Output format (default: from the -o suffix, .html, .md or .json; html for a folder; else json).",
 )
 @click.option("-o", "--output", type=click.Path(), help="Write to this file or folder (atomically) instead of stdout.")
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Evaluate in this many processes; the output is the same as with 1.",
-)
 @_executor_options
 @click.option("--resume", is_flag=True, help="Into an output folder: skip the forms whose reports are current.")
 @click.option(
@@ -575,6 +575,7 @@ def compare(
     candidate: str,
     fmt: str | None,
     output: str | None,
+    jobs: int,
     executor: str,
     scheduler: str | None,
 ) -> None:
@@ -595,7 +596,7 @@ def compare(
 
     if base == REPORTED and not forms:
         raise UsageError("--base reported compares the scores filed on forms: give FORM_OR_DIR")
-    runner = _executor(1, executor, scheduler)
+    runner = _executor(jobs, executor, scheduler)
     fmt = fmt or {".html": "html", ".htm": "html", ".md": "md", ".json": "json"}.get(
         Path(output).suffix.lower() if output else "", "md"
     )
