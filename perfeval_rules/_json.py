@@ -48,7 +48,7 @@ def dumps(obj: Any, indent: int | None = 2) -> str:
 def dumpb(obj: Any) -> bytes:
     """`dumps(obj)`, indented, as UTF-8 bytes: what a report file or a worker's answer holds."""
     try:
-        return orjson.dumps(obj, default=_orjson_default, option=orjson.OPT_INDENT_2)
+        return orjson.dumps(obj, default=_FRAGMENTS.__getitem__, option=orjson.OPT_INDENT_2)
     except orjson.JSONEncodeError:
         pass  # the plain writer prints what orjson cannot, or raises the precise error
     parts: list[str] = []
@@ -147,24 +147,24 @@ def _sequence(obj: Sequence[Any], out: list[str], indent: int | None, level: int
     out.append("]")
 
 
-_FRAGMENTS: dict[Decimal, orjson.Fragment] = {}
+class _Fragments(dict[Decimal, orjson.Fragment]):
+    """Each Decimal's exact number as a raw JSON fragment, for orjson, which knows no Decimal.
 
+    orjson asks for every Decimal in a document (hundreds in a result); a batch prints the same few
+    hundred scores and weights over and over, and equal Decimals print alike, so the answers are kept
+    and a repeated one costs a dict lookup in C. Anything else is refused (the plain writer takes over).
+    """
 
-def _orjson_default(value: Any) -> Any:
-    """What orjson does not know: a Decimal as its exact number, other mappings and sequences as dict and list."""
-    if type(value) is Decimal and value.is_finite():
-        # A batch prints the same few hundred scores and weights over and over; equal Decimals print alike.
-        fragment = _FRAGMENTS.get(value)
-        if fragment is None:
-            if len(_FRAGMENTS) >= 100_000:
-                _FRAGMENTS.clear()
-            fragment = _FRAGMENTS[value] = orjson.Fragment(number(value))
+    def __missing__(self, value: Any) -> orjson.Fragment:
+        if type(value) is not Decimal or not value.is_finite():
+            raise TypeError(f"cannot serialise {type(value).__name__}")
+        if len(self) >= 100_000:
+            self.clear()
+        fragment = self[value] = orjson.Fragment(number(value))
         return fragment
-    if isinstance(value, Mapping):
-        return dict(value)
-    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
-        return list(value)
-    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+_FRAGMENTS = _Fragments()
 
 
 def _scalar(value: Any) -> str | None:
