@@ -12,7 +12,7 @@ import html
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -71,6 +71,7 @@ _HEAD_FIELDS = (
     ("department", ("主管部门", "主管单位")),
     ("implementer", ("项目实施单位", "实施单位")),
 )
+_HEAD_WORDS = tuple(w for _, ws in _HEAD_FIELDS for w in ws)
 _FUNDS_ROW = re.compile(r"资金|拨款|结转|其中")
 _UNIT = re.compile(r"[(（]\s*(万元|千元|亿元|元)\s*[)）]|单位\s*[:：]\s*(万元|千元|亿元|元)")
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
@@ -104,9 +105,16 @@ def level1_of(level2: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=64)
-def _level2_names(keywords: tuple[tuple[str, tuple[str, ...]], ...]) -> frozenset[str]:
-    return frozenset(k for k, _ in keywords)
+@lru_cache(maxsize=8192)  # the placeholders are one rule set's (a frozenset hashes once); cells repeat
+def _is_placeholder(placeholders: frozenset[str], text: str) -> bool:
+    # a run of ellipses or dots (……) is blank, as the notation's normaliser reads it
+    return text in placeholders or nfkc(text) in placeholders or not nfkc(text).strip("….。·")
+
+
+@lru_cache(maxsize=8192)
+def _is_skipped(placeholders: frozenset[str], name: str) -> bool:
+    folded = nfkc(name)
+    return folded.startswith("其中") or _is_placeholder(placeholders, name) or bool(_PLACEHOLDER_NAME.fullmatch(folded))
 
 
 def number(text: str) -> Decimal | None:
@@ -122,6 +130,12 @@ def _digits(text: str) -> str | None:
     if not _NUMBER.fullmatch(folded):
         return None
     return folded.replace(",", "")
+
+
+@lru_cache(maxsize=8192)  # most questions about a cell only ask whether it is a number: no Decimal for those
+def is_number(text: str) -> bool:
+    """True when the cell holds a number, as `number` reads it."""
+    return _digits(text) is not None
 
 
 @dataclass
@@ -142,6 +156,7 @@ class _Line:
     label2: str
     name: str
     name_column: int
+    texts: dict[str, str]  # each column's text, read at `offset`
     level1: str = ""
     level2: str = ""
 
@@ -152,6 +167,12 @@ class _Importer:
     placeholders: frozenset[str]
     keywords: tuple[tuple[str, tuple[str, ...]], ...]
     notes: list[ImportNote] = field(default_factory=list)
+    level2_names: frozenset[str] = field(init=False)
+    known_labels: frozenset[str] = field(init=False)  # the 一级 and 二级 names a category label may be
+
+    def __post_init__(self) -> None:
+        self.level2_names = frozenset(k for k, _ in self.keywords)
+        self.known_labels = frozenset(LEVEL1) | self.level2_names
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -159,8 +180,7 @@ class _Importer:
         self.notes.append(ImportNote(code, message, row, self.grid.sheet))
 
     def is_placeholder(self, text: str) -> bool:
-        # a run of ellipses or dots (……) is blank, as the notation's normaliser reads it
-        return text in self.placeholders or nfkc(text) in self.placeholders or not nfkc(text).strip("….。·")
+        return _is_placeholder(self.placeholders, text)
 
     def value(self, row: Row, column: int, what: str, *, percent: bool = False) -> Decimal | None:
         """The number in a cell; None for a blank or placeholder; a located error for other text."""
@@ -221,10 +241,11 @@ class _Importer:
 
     def head_fields(self, rows: Sequence[Row]) -> dict[str, str]:
         found: dict[str, str] = {}
-        words = [w for _, ws in _HEAD_FIELDS for w in ws]
         for row in rows:
             for i, cell in enumerate(row.cells):
                 key = nfkc(cell)
+                if not key.startswith(_HEAD_WORDS):
+                    continue  # names no field: the search below would find no word
                 for name, names in _HEAD_FIELDS:
                     word = next((w for w in names if key.startswith(w)), None)
                     if word is None or name in found:
@@ -235,7 +256,7 @@ class _Importer:
                         break
                     for later in row.cells[i + 1 :]:
                         if later and nfkc(later) != key:
-                            if not any(nfkc(later).startswith(w) for w in words):
+                            if not nfkc(later).startswith(_HEAD_WORDS):
                                 found[name] = later
                             break
                     break
@@ -343,7 +364,7 @@ class _Importer:
                 grade = found or grade
                 done = True
                 continue
-            if all(number(c) is not None for c in row.cells if c):
+            if all(is_number(c) for c in row.cells if c):
                 self.note("row-skipped", f"stray number 「{_first_text(row)}」 skipped (a page number?)", row.number)
                 continue
             line = self.align(row, columns)
@@ -364,8 +385,10 @@ class _Importer:
 
     def grade(self, row: Row) -> str | None:
         """The grade on a 评分等级 row ('' when the row names none); None for other rows."""
+        head = nfkc(_first_text(row))
+        if not head.startswith(_GRADE_WORDS):
+            return None
         texts = [c for c in row.cells if c]
-        head = nfkc(texts[0])
         word = next((w for w in _GRADE_WORDS if head.startswith(w)), None)
         if word is None or len(texts) > 3:  # more cells: an indicator whose name starts so (等级公路…)
             return None
@@ -378,9 +401,10 @@ class _Importer:
         texts = [nfkc(c) for c in row.cells if c]
         if texts[0].startswith(_TOTAL_WORDS):
             return True
-        numbers = [t for t in texts if number(t) is not None]
-        others = [t for t in texts if number(t) is None and t not in _GRADES]
-        if others or not numbers:
+        if any(not is_number(t) and t not in _GRADES for t in texts):
+            return False  # text other than numbers and a grade: an indicator row
+        numbers = [t for t in texts if is_number(t)]
+        if not numbers:
             return False
         # a lone number at the start of a row is a stray (a page number in extracted PDF text)
         first = next(i for i, c in enumerate(row.cells) if c)
@@ -399,15 +423,17 @@ class _Importer:
         """The row's cells aligned to the header: rows of extracted PDF text lose or gain leading cells."""
         name_col = columns.index["name"]
         weight_col = columns.index["weight"]
-        best, best_points = 0, self.fit(row, columns, 0)
+        texts = _texts(row, columns, 0)
+        best, best_points = 0, self.fit(row, texts, 0)
         for offset in (-1, -2, 1) if best_points != _BEST_FIT else ():  # a shift can only tie the best fit
-            points = self.fit(row, columns, offset)
+            shifted = _texts(row, columns, offset)
+            points = self.fit(row, shifted, offset)
             if points is not None and (best_points is None or points > best_points):
-                best, best_points = offset, points
-        name = _one_line(row.cell(name_col + best))
-        label1 = _label(row.cell(columns.index["level1"] + best)) if "level1" in columns.index else ""
-        label2 = _label(row.cell(columns.index["level2"] + best)) if "level2" in columns.index else ""
-        if name and _label(name) in self.known_labels() and not (label1 or label2):
+                best, best_points, texts = offset, points, shifted
+        name = _one_line(texts["name"])
+        label1 = _label(texts["level1"]) if "level1" in texts else ""
+        label2 = _label(texts["level2"]) if "level2" in texts else ""
+        if name and _label(name) in self.known_labels and not (label1 or label2):
             # a category on its own row, in the 三级 column: it labels the rows below, it is no indicator
             label1, label2 = (_label(name), "") if _label(name) in LEVEL1 else ("", _label(name))
             message = f"category 「{name}」 stands in the 三级指标 column; read as a label"
@@ -418,39 +444,34 @@ class _Importer:
                 f"too few cells: the row has {len(row.cells)}, an indicator row needs {weight_col + 1} (up to 分值)",
                 self.grid.location(row),
             )
-        if not name and (number(row.cell(weight_col + best)) is not None or not (label1 or label2)):
+        if not name and (is_number(texts["weight"]) or not (label1 or label2)):
             self.note("row-skipped", f"row without an indicator name skipped: 「{_first_text(row)}」", row.number)
             if not (label1 or label2):
                 return None
-        return _Line(row, best, label1, label2, name, name_col + best)
+        return _Line(row, best, label1, label2, name, name_col + best, texts)
 
-    def fit(self, row: Row, columns: _Columns, offset: int) -> int | None:  # at most _BEST_FIT points
-        """How well the row reads with its cells moved by `offset`; None when it cannot read that way."""
-        name = row.cell(columns.index["name"] + offset)
-        weight = number(row.cell(columns.index["weight"] + offset))
-        score_col = columns.get("score")
-        score = row.cell(score_col + offset) if score_col is not None else ""
+    def fit(self, row: Row, texts: dict[str, str], offset: int) -> int | None:  # at most _BEST_FIT points
+        """How well the row reads with its cells moved by `offset` (`texts`); None when it cannot read that way."""
+        name = texts["name"]
+        weight = is_number(texts["weight"])
+        score = texts.get("score", "")
         if offset:
-            if weight is None or not name or number(name) is not None or name.startswith(_OPERATOR_START):
+            if not weight or not name or is_number(name) or name.startswith(_OPERATOR_START):
                 return None
-            if _label(name) in self.known_labels() or (offset > 0 and any(row.cells[:offset])):
+            if _label(name) in self.known_labels or (offset > 0 and any(row.cells[:offset])):
                 return None
-        points = 4 if weight is not None else 0
-        points += 2 if number(score) is not None else 1 if not score else 0
-        return points + (1 if name and number(name) is None else 0)
-
-    def known_labels(self) -> frozenset[str]:
-        return frozenset(LEVEL1) | _level2_names(self.keywords)
+        points = 4 if weight else 0
+        points += 2 if is_number(score) else 1 if not score else 0
+        return points + (1 if name and not is_number(name) else 0)
 
     def is_level2(self, label: str) -> bool:
-        return label in _level2_names(self.keywords) or (label.endswith("指标") and level1_of(label) is not None)
+        return label in self.level2_names or (label.endswith("指标") and level1_of(label) is not None)
 
     def is_known(self, label: str) -> bool:
         return label in LEVEL1 or self.is_level2(label)
 
     def is_skipped(self, name: str) -> bool:
-        folded = nfkc(name)
-        return folded.startswith("其中") or self.is_placeholder(name) or bool(_PLACEHOLDER_NAME.fullmatch(folded))
+        return _is_skipped(self.placeholders, name)
 
     def note_shifts(self, lines: Sequence[_Line]) -> None:
         run: list[_Line] = []
@@ -591,25 +612,25 @@ class _Importer:
     def indicator(self, line: _Line, columns: _Columns) -> Indicator:
         row, offset = line.row, line.offset
 
-        def text(key: str) -> str:
-            col = columns.get(key)
-            return "" if col is None else row.cell(col + offset)
-
-        target = join_target(text("op"), text("value"), text("unit")) if "value" in columns.index else text("target")
+        texts = line.texts
+        if "value" in texts:
+            target = join_target(texts.get("op", ""), texts["value"], texts.get("unit", ""))
+        else:
+            target = texts.get("target", "")
         weight_col = columns.index["weight"] + offset
         weight = self.value(row, weight_col, "分值")
         score_col = columns.get("score")
         score = None if score_col is None else self.value(row, score_col + offset, "得分")
-        reason = "" if self.is_placeholder(text("reason")) else text("reason")
+        reason = texts.get("reason", "")
         return Indicator(
             level1=line.level1,
             level2=line.level2,
             name=line.name,
             target_text=_one_line(target),
-            actual_text=_one_line(text("actual")),
+            actual_text=_one_line(texts.get("actual", "")),
             weight=weight,
             reported_score=score,
-            reason=reason,
+            reason="" if self.is_placeholder(reason) else reason,
             provenance=self.provenance(row, line.name_column),
         )
 
@@ -618,7 +639,7 @@ class _Importer:
         kept = []
         for line in lines:
             if line.name and self.is_skipped(line.name):
-                weight = number(line.row.cell(columns.index["weight"] + line.offset))
+                weight = number(line.texts["weight"])
                 if nfkc(line.name).startswith("其中") or not weight:
                     if nfkc(line.name).startswith("其中"):
                         message = f"breakdown row 「{line.name}」 skipped: the row above it carries the weight"
@@ -651,7 +672,7 @@ def import_grid(
 def join_target(op: str, value: str, unit: str) -> str:
     """One target text from the split columns 指标性质, 指标值, 度量单位: ('≥', '3500', '人') -> '≥3500(人)'."""
     prefix = "" if nfkc(op) in ("定性", "定量", "") else op
-    unit_text = f"({unit})" if unit and value and number(nfkc(value)) is not None else unit if unit else ""
+    unit_text = f"({unit})" if unit and value and is_number(nfkc(value)) else unit if unit else ""
     return f"{prefix}{value}{unit_text}"
 
 
@@ -666,24 +687,42 @@ def strip_html(text: str) -> str:
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-def _columns(row: Row, spec: Iterable[tuple[str, tuple[str, ...]]], required: set[str]) -> dict[str, int] | None:
+_Spec = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def _columns(row: Row, spec: _Spec, required: set[str]) -> dict[str, int] | None:
     found: dict[str, int] = {}
+    name_of = _column_name(spec)
     for i, cell in enumerate(row.cells):
-        key = nfkc(cell)
-        if not key:
-            continue
-        for name, words in spec:
-            if any(w in key for w in words):
-                if name not in found:
-                    found[name] = i
-                break
+        name = name_of(nfkc(cell)) if cell else None
+        if name is not None and name not in found:
+            found[name] = i
     return found if required <= found.keys() and found else None
 
 
+@cache
+def _column_name(spec: _Spec) -> Callable[[str], str | None]:
+    """The column a folded header text names under `spec` (the first whose word it contains), memoised."""
+
+    @lru_cache(maxsize=4096)  # every row above the indicator table is tried as its header
+    def name_of(key: str) -> str | None:
+        return next((name for name, words in spec if any(w in key for w in words)), None)
+
+    return name_of
+
+
+def _texts(row: Row, columns: _Columns, offset: int) -> dict[str, str]:
+    """Each column's text in a row read with its cells moved by `offset` ('' beyond the row)."""
+    cells, n = row.cells, len(row.cells)
+    return {key: cells[i] if 0 <= (i := col + offset) < n else "" for key, col in columns.index.items()}
+
+
+@lru_cache(maxsize=4096)
 def _label(text: str) -> str:
     return _POINTS_SUFFIX.sub("", nfkc(text))
 
 
+@lru_cache(maxsize=8192)
 def _one_line(text: str) -> str:
     return "".join(part.strip() for part in text.splitlines())
 

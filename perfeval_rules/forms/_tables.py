@@ -84,6 +84,7 @@ class Grid:
         return found if found >= 0 else None
 
 
+@lru_cache(maxsize=16384)  # every indicator's provenance names its cell
 def cell_name(column: int, row: int) -> str:
     """Spreadsheet name of a cell from a 0-based column and a 1-based row: (4, 24) -> 'E24'."""
     letters = ""
