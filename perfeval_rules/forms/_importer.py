@@ -111,6 +111,14 @@ def _is_placeholder(placeholders: frozenset[str], text: str) -> bool:
     return text in placeholders or nfkc(text) in placeholders or not nfkc(text).strip("….。·")
 
 
+@lru_cache(maxsize=8192)  # weights and scores repeat within and across tables
+def _value_digits(placeholders: frozenset[str], text: str, suffix: str) -> str | None:
+    """The digits of a value cell without its `suffix` (% or 分); None for a placeholder, '' for other text."""
+    if _is_placeholder(placeholders, text):
+        return None
+    return _digits(nfkc(text).removesuffix(suffix)) or ""
+
+
 @lru_cache(maxsize=8192)
 def _is_skipped(placeholders: frozenset[str], name: str) -> bool:
     folded = nfkc(name)
@@ -185,17 +193,14 @@ class _Importer:
     def value(self, row: Row, column: int, what: str, *, percent: bool = False) -> Decimal | None:
         """The number in a cell; None for a blank or placeholder; a located error for other text."""
         text = row.cell(column)
-        if self.is_placeholder(text):
+        suffix = "%" if percent else "分" if what in ("分值", "得分", "总分") else ""
+        digits = _value_digits(self.placeholders, text, suffix)
+        if digits is None:
             return None
-        folded = nfkc(text)
-        if percent:
-            folded = folded.removesuffix("%")
-        elif what in ("分值", "得分", "总分"):
-            folded = folded.removesuffix("分")
-        result = number(folded)
-        if result is None:
+        if not digits:
             raise FormError(f"{what} is not a number: {text!r}", self.grid.location(row, column))
-        return result
+        # A new Decimal each time: a shared object would show as a YAML alias where the form is written out.
+        return Decimal(digits)
 
     def provenance(self, row: Row, column: int) -> Provenance:
         return Provenance(self.grid.file, self.grid.sheet, row.number, cell_name(column, row.number))
@@ -353,18 +358,19 @@ class _Importer:
         total_weight = total = grade = None
         done = False
         for row in body:
-            if (found := self.grade(row)) is not None:
+            plain = _plain_head(_first_text(row))  # most rows: skip the grade, total and stray-number tests
+            if not plain and (found := self.grade(row)) is not None:
                 grade = found or grade
                 continue
             if done:
                 self.note("row-skipped", f"text after the total row skipped: 「{_first_text(row)}」", row.number)
                 continue
-            if self.is_total(row):
+            if not plain and self.is_total(row):
                 total_weight, total, found = self.total(row)
                 grade = found or grade
                 done = True
                 continue
-            if all(is_number(c) for c in row.cells if c):
+            if not plain and all(is_number(c) for c in row.cells if c):
                 self.note("row-skipped", f"stray number 「{_first_text(row)}」 skipped (a page number?)", row.number)
                 continue
             line = self.align(row, columns)
@@ -720,6 +726,19 @@ def _texts(row: Row, columns: _Columns, offset: int) -> dict[str, str]:
 @lru_cache(maxsize=4096)
 def _label(text: str) -> str:
     return _POINTS_SUFFIX.sub("", nfkc(text))
+
+
+@lru_cache(maxsize=4096)
+def _plain_head(text: str) -> bool:
+    """True when a row whose first text this is can be no grade, total or stray-number row.
+
+    `grade` needs a grade word first; `is_total` a total word, or only numbers and grades; a stray row
+    only numbers.
+    """
+    head = nfkc(text)
+    if head.startswith(_GRADE_WORDS + _TOTAL_WORDS) or head in _GRADES:
+        return False
+    return not is_number(text) and not is_number(head)  # the stray test reads the cell, is_total its folded text
 
 
 @lru_cache(maxsize=8192)
