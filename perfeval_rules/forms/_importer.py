@@ -8,6 +8,7 @@ located `FormError`.
 
 from __future__ import annotations
 
+import bisect
 import html
 import itertools
 import re
@@ -79,6 +80,8 @@ _POINTS_SUFFIX = re.compile(r"[(（]\s*\d+(?:\.\d+)?\s*分?\s*[)）]$")
 _HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 _BEST_FIT = 7  # the most points `_Importer.fit` gives: a weight (4), a score (2) and a name (1)
 _PLACEHOLDER_NAME = re.compile(r"指标\s*\d+|[.…。·]+")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_BREAKDOWN = re.compile(r"^其中\s*[:：]?\s*")
 
 
 @cache
@@ -154,7 +157,7 @@ class _Columns:
         return self.index.get(key)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     """An indicator-table row after its cells were aligned to the header."""
 
@@ -175,10 +178,12 @@ class _Importer:
     placeholders: frozenset[str]
     keywords: tuple[tuple[str, tuple[str, ...]], ...]
     notes: list[ImportNote] = field(default_factory=list)
+    folded_keywords: tuple[tuple[str, str, str], ...] = field(init=False)  # (二级, keyword, folded keyword)
     level2_names: frozenset[str] = field(init=False)
     known_labels: frozenset[str] = field(init=False)  # the 一级 and 二级 names a category label may be
 
     def __post_init__(self) -> None:
+        self.folded_keywords = tuple((k, w, nfkc(w)) for k, words in self.keywords for w in words)
         self.level2_names = frozenset(k for k, _ in self.keywords)
         self.known_labels = frozenset(LEVEL1) | self.level2_names
 
@@ -272,7 +277,7 @@ class _Importer:
             if any(nfkc(c).startswith(("年度总体目标", "总体目标")) for c in row.cells):
                 return None
             for cell in row.cells:
-                match = re.search(r"((?:19|20)\d{2})\s*年", nfkc(cell))
+                match = _YEAR.search(nfkc(cell))
                 if match:
                     return int(match.group(1))
         return None
@@ -306,7 +311,7 @@ class _Importer:
             values = {
                 key: self.value(row, col, _FUNDS_LABELS[key], percent=key == "rate") for key, col in columns.items()
             }
-            label = re.sub(r"^其中\s*[:：]?\s*", "", labels[-1])
+            label = _BREAKDOWN.sub("", labels[-1])
             result.append(FundsRow(label=label, provenance=self.provenance(row, row.cells.index(labels[-1])), **values))
         return unit, result
 
@@ -439,7 +444,7 @@ class _Importer:
         name = _one_line(texts["name"])
         label1 = _label(texts["level1"]) if "level1" in texts else ""
         label2 = _label(texts["level2"]) if "level2" in texts else ""
-        if name and _label(name) in self.known_labels and not (label1 or label2):
+        if name and not (label1 or label2) and _label(name) in self.known_labels:
             # a category on its own row, in the 三级 column: it labels the rows below, it is no indicator
             label1, label2 = (_label(name), "") if _label(name) in LEVEL1 else ("", _label(name))
             message = f"category 「{name}」 stands in the 三级指标 column; read as a label"
@@ -538,11 +543,7 @@ class _Importer:
 
     def keyword(self, name: str) -> tuple[str, str] | None:
         folded = nfkc(name)
-        for category, words in self.keywords:
-            for word in words:
-                if nfkc(word) in folded:
-                    return category, word
-        return None
+        return next(((category, word) for category, word, key in self.folded_keywords if key in folded), None)
 
     def assign_level2(self, lines: list[_Line]) -> None:
         explicit = [i for i, line in enumerate(lines) if line.label2]
@@ -556,7 +557,8 @@ class _Importer:
                 current, moved_to = line.label2, None
                 line.level2 = current
                 continue
-            following = next((lines[j] for j in explicit if j > i), None)
+            after = bisect.bisect_right(explicit, i)
+            following = lines[explicit[after]] if after < len(explicit) else None
             if not current:
                 if following is not None and line.name:
                     line.level2 = following.label2
@@ -751,7 +753,7 @@ def _same(a: str, b: str) -> bool:
 
 
 def _first_text(row: Row) -> str:
-    return next((c for c in row.cells if c), "")
+    return next(filter(None, row.cells), "")
 
 
 def _file_location(grid: Grid) -> Location:

@@ -161,7 +161,7 @@ def text_grid(raw: bytes, file: str, delimiter: str | None = None) -> Grid:
 def _cells(values: list[str], file: str, number: int) -> tuple[str, ...]:
     if len(values) > MAX_COLUMNS:
         raise FormError(f"row has more than {MAX_COLUMNS} cells", Location(file=file, line=number))
-    cells = [clean(v) for v in values]
+    cells = list(map(clean, values))
     while cells and not cells[-1]:
         cells.pop()
     return tuple(cells)
