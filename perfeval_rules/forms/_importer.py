@@ -100,6 +100,7 @@ def nfkc(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
+@lru_cache(maxsize=1024)  # asked once per indicator row, of a handful of names
 def level1_of(level2: str) -> str | None:
     """The 一级 category of a 二级 one (数量指标 -> 产出指标), or None when the name does not say."""
     for word, level1 in _LEVEL1_OF:
@@ -112,6 +113,15 @@ def level1_of(level2: str) -> str | None:
 def _is_placeholder(placeholders: frozenset[str], text: str) -> bool:
     # a run of ellipses or dots (……) is blank, as the notation's normaliser reads it
     return text in placeholders or nfkc(text) in placeholders or not nfkc(text).strip("….。·")
+
+
+def _is_level2(level2_names: frozenset[str], label: str) -> bool:
+    return label in level2_names or (label.endswith("指标") and level1_of(label) is not None)
+
+
+@lru_cache(maxsize=4096)  # the labels of merged cells repeat on every row of their block
+def _is_known(level2_names: frozenset[str], label: str) -> bool:
+    return label in LEVEL1 or _is_level2(level2_names, label)
 
 
 @lru_cache(maxsize=8192)  # weights and scores repeat within and across tables
@@ -195,9 +205,8 @@ class _Importer:
     def is_placeholder(self, text: str) -> bool:
         return _is_placeholder(self.placeholders, text)
 
-    def value(self, row: Row, column: int, what: str, *, percent: bool = False) -> Decimal | None:
-        """The number in a cell; None for a blank or placeholder; a located error for other text."""
-        text = row.cell(column)
+    def value(self, text: str, what: str, row: Row, column: int, *, percent: bool = False) -> Decimal | None:
+        """The number in `text`, cell `column` of `row`; None for a blank or placeholder; a located error else."""
         suffix = "%" if percent else "分" if what in ("分值", "得分", "总分") else ""
         digits = _value_digits(self.placeholders, text, suffix)
         if digits is None:
@@ -305,11 +314,12 @@ class _Importer:
             labels = [c for c in row.cells[:first] if c and not nfkc(c).startswith("项目资金")]
             if not labels or nfkc(labels[0]).startswith(("年度总体目标", "总体目标")):
                 break
-            numbers = [number(nfkc(row.cell(col)).removesuffix("%")) for col in columns.values()]
-            if all(n is None for n in numbers) and not _FUNDS_ROW.search(nfkc(labels[-1])):
+            amounts = any(is_number(nfkc(row.cell(col)).removesuffix("%")) for col in columns.values())
+            if not amounts and not _FUNDS_ROW.search(nfkc(labels[-1])):
                 break  # the funds block has ended: this row is no funds row and holds no amounts
             values = {
-                key: self.value(row, col, _FUNDS_LABELS[key], percent=key == "rate") for key, col in columns.items()
+                key: self.value(row.cell(col), _FUNDS_LABELS[key], row, col, percent=key == "rate")
+                for key, col in columns.items()
             }
             label = _BREAKDOWN.sub("", labels[-1])
             result.append(FundsRow(label=label, provenance=self.provenance(row, row.cells.index(labels[-1])), **values))
@@ -450,7 +460,7 @@ class _Importer:
             message = f"category 「{name}」 stands in the 三级指标 column; read as a label"
             self.note("label-shifted", message, row.number)
             name = ""
-        if name and not self.is_skipped(name) and len(row.cells) <= weight_col + best:
+        if name and len(row.cells) <= weight_col + best and not _is_skipped(self.placeholders, name):
             raise FormError(
                 f"too few cells: the row has {len(row.cells)}, an indicator row needs {weight_col + 1} (up to 分值)",
                 self.grid.location(row),
@@ -476,10 +486,7 @@ class _Importer:
         return points + (1 if name and not is_number(name) else 0)
 
     def is_level2(self, label: str) -> bool:
-        return label in self.level2_names or (label.endswith("指标") and level1_of(label) is not None)
-
-    def is_known(self, label: str) -> bool:
-        return label in LEVEL1 or self.is_level2(label)
+        return _is_level2(self.level2_names, label)
 
     def is_skipped(self, name: str) -> bool:
         return _is_skipped(self.placeholders, name)
@@ -527,9 +534,10 @@ class _Importer:
 
     def join_fragments(self, lines: list[_Line], attr: str) -> None:
         labelled = [line for line in lines if getattr(line, attr)]
+        names = self.level2_names
         for here, there in itertools.pairwise(labelled):
             head, tail = getattr(here, attr), getattr(there, attr)
-            if self.is_known(head) or self.is_known(tail) or not self.is_known(head + tail):
+            if _is_known(names, head) or _is_known(names, tail) or not _is_known(names, head + tail):
                 continue
             if there.row.number - here.row.number > 4:
                 continue
@@ -626,9 +634,9 @@ class _Importer:
         else:
             target = texts.get("target", "")
         weight_col = columns.index["weight"] + offset
-        weight = self.value(row, weight_col, "分值")
+        weight = self.value(texts["weight"], "分值", row, weight_col)
         score_col = columns.get("score")
-        score = None if score_col is None else self.value(row, score_col + offset, "得分")
+        score = None if score_col is None else self.value(texts["score"], "得分", row, score_col + offset)
         reason = texts.get("reason", "")
         return Indicator(
             level1=line.level1,
@@ -638,7 +646,7 @@ class _Importer:
             actual_text=_one_line(texts.get("actual", "")),
             weight=weight,
             reported_score=score,
-            reason="" if self.is_placeholder(reason) else reason,
+            reason="" if _is_placeholder(self.placeholders, reason) else reason,
             provenance=self.provenance(row, line.name_column),
         )
 

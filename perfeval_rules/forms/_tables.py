@@ -143,8 +143,9 @@ def text_grid(raw: bytes, file: str, delimiter: str | None = None) -> Grid:
         delimiter = "\t" if "\t" in text else ","
     rows: list[Row] = []
     if delimiter == "\t":
+        tidy = _tidy(text)
         for number, line in enumerate(lines, start=1):
-            rows.append(Row(number, _cells(line.split("\t"), file, number), line))
+            rows.append(Row(number, _cells(line.split("\t"), file, number, tidy=tidy), line))
         return Grid(file, tuple(rows), delimiter="\t")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     start = 1
@@ -158,16 +159,24 @@ def text_grid(raw: bytes, file: str, delimiter: str | None = None) -> Grid:
     return Grid(file, tuple(rows), delimiter=delimiter)
 
 
-def _cells(values: list[str], file: str, number: int) -> tuple[str, ...]:
+def _cells(values: list[str], file: str, number: int, *, tidy: bool = False) -> tuple[str, ...]:
     if len(values) > MAX_COLUMNS:
         raise FormError(f"row has more than {MAX_COLUMNS} cells", Location(file=file, line=number))
-    cells = list(map(clean, values))
+    cells = values if tidy else list(map(clean, values))
     while cells and not cells[-1]:
         cells.pop()
     return tuple(cells)
 
 
 _SPACE = re.compile(r"[ \t\u00a0\u3000\r]+")
+_BLANK = re.compile(r"[^\S \t\n]")  # a blank other than space, tab and new line
+
+
+def _tidy(text: str) -> bool:
+    """True when `clean` returns every cell of this TSV text as it is: no blank but single inner spaces."""
+    if _BLANK.search(text) or "  " in text or text.startswith(" ") or text.endswith(" "):
+        return False
+    return not any(pair in text for pair in (" \t", "\t ", " \n", "\n "))
 
 
 @lru_cache(maxsize=16384)  # cells repeat within and across tables (blanks, weights, targets)
