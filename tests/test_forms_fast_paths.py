@@ -1,9 +1,10 @@
 """The importer's fast paths give exactly what the general path gives.
 
-Two shortcuts keep the import of a table fast: a TSV text in which `clean` would change no cell is split
-without it (`_tidy`), and a row whose first text can start no grade, total or stray-number row skips
-those three tests (`_plain_head`). Each case of tests/data/forms/fast-paths.yaml is imported with the
-shortcuts on and off; the properties below check the shortcuts' conditions on generated text.
+Three shortcuts keep the import of a table fast: a TSV text in which `clean` would change no cell is split
+without it (`_tidy`); a row whose first text can start no grade, total or stray-number row skips those
+three tests (`_plain_head`); a row read in place picks its columns' cells at once (`_texts`). Each case
+of tests/data/forms/fast-paths.yaml is imported with the first two on and off; the properties below
+check the shortcuts' conditions on generated text.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from perfeval_rules._yaml import load_file
 from perfeval_rules.errors import FormError
 from perfeval_rules.forms import _importer, _tables
-from perfeval_rules.forms._importer import _Importer, _plain_head, import_grid, is_number
+from perfeval_rules.forms._importer import _Columns, _Importer, _plain_head, _texts, import_grid, is_number
 from perfeval_rules.forms._tables import Grid, Row, _tidy, clean, text_grid
 
 CASES = load_file(Path(__file__).parent / "data" / "forms" / "fast-paths.yaml").data
@@ -110,3 +111,15 @@ def test_a_plain_head_starts_no_grade_total_or_stray_row(first: str, rest: list[
         assert importer.grade(row) is None
         assert not importer.is_total(row)
         assert not all(is_number(c) for c in cells if c)
+
+
+@fuzz(300)
+@given(
+    cells=st.lists(st.sampled_from(["", "a", "50"]), max_size=12).map(tuple),
+    columns=st.lists(st.integers(0, 11), min_size=2, max_size=10, unique=True),
+    offset=st.sampled_from([-2, -1, 0, 1]),
+)
+def test_a_row_s_texts_are_its_cells_at_the_columns(cells: tuple[str, ...], columns: list[int], offset: int) -> None:
+    row = Row(1, cells, "\t".join(cells))
+    index = {f"c{i}": col for i, col in enumerate(columns)}
+    assert _texts(row, _Columns(index), offset) == {key: row.cell(col + offset) for key, col in index.items()}

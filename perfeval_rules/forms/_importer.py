@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import html
 import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -162,6 +163,14 @@ def is_number(text: str) -> bool:
 @dataclass
 class _Columns:
     index: dict[str, int]
+    keys: tuple[str, ...] = field(init=False)
+    pick: Callable[[tuple[str, ...]], tuple[str, ...]] = field(init=False)  # the cells of `keys`, in order
+    width: int = field(init=False)  # the cells a row needs for `pick`
+
+    def __post_init__(self) -> None:
+        self.keys = tuple(self.index)
+        self.pick = operator.itemgetter(*self.index.values())
+        self.width = max(self.index.values()) + 1
 
     def get(self, key: str) -> int | None:
         return self.index.get(key)
@@ -730,6 +739,8 @@ def _column_name(spec: _Spec) -> Callable[[str], str | None]:
 def _texts(row: Row, columns: _Columns, offset: int) -> dict[str, str]:
     """Each column's text in a row read with its cells moved by `offset` ('' beyond the row)."""
     cells, n = row.cells, len(row.cells)
+    if not offset:  # most rows: every index is a cell's or, after padding, an empty one
+        return dict(zip(columns.keys, columns.pick(cells + ("",) * (columns.width - n)), strict=True))
     return {key: cells[i] if 0 <= (i := col + offset) < n else "" for key, col in columns.index.items()}
 
 
