@@ -21,7 +21,7 @@ from perfeval_rules._yaml import load_file
 from perfeval_rules.errors import FormError
 from perfeval_rules.forms import _importer, _tables
 from perfeval_rules.forms._importer import _Columns, _Importer, _plain_head, _texts, import_grid, is_number
-from perfeval_rules.forms._tables import Grid, Row, _tidy, clean, text_grid
+from perfeval_rules.forms._tables import _CONTROL, Grid, Row, _looks_binary, _tidy, clean, text_grid
 
 CASES = load_file(Path(__file__).parent / "data" / "forms" / "fast-paths.yaml").data
 SEED = Path(__file__).resolve().parent.parent / "examples" / "xinhong-community-party-building.tsv"
@@ -123,3 +123,15 @@ def test_a_row_s_texts_are_its_cells_at_the_columns(cells: tuple[str, ...], colu
     row = Row(1, cells, "\t".join(cells))
     index = {f"c{i}": col for i, col in enumerate(columns)}
     assert _texts(row, _Columns(index), offset) == {key: row.cell(col + offset) for key, col in index.items()}
+
+
+def test_every_blank_but_the_space_and_every_control_is_unprintable() -> None:
+    # what `_tidy` and `_looks_binary` rely on when a text is printable
+    chars = map(chr, range(0x110000))
+    assert [c for c in chars if c.isprintable() and ((c.isspace() and c != " ") or _CONTROL.match(c))] == []
+
+
+@fuzz(300)
+@given(text=st.lists(st.sampled_from([*"a优\t\n\r\x00\x1f\x85\u200b"]), max_size=300).map("".join))
+def test_binary_text_is_told_by_its_count_of_controls(text: str) -> None:
+    assert _looks_binary(text) is (len(_CONTROL.findall(text)) > max(2, len(text) // 100))

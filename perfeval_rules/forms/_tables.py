@@ -127,6 +127,8 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _looks_binary(text: str) -> bool:
+    if _printable(text):
+        return False  # a control character is not printable: none here (a quick look; counting is slow)
     controls = len(_CONTROL.findall(text))
     return controls > max(2, len(text) // 100)
 
@@ -169,12 +171,19 @@ def _cells(values: list[str], file: str, number: int, *, tidy: bool = False) -> 
 
 
 _SPACE = re.compile(r"[ \t\u00a0\u3000\r]+")
-_BLANK = re.compile(r"[^\S \t\n]")  # a blank other than space, tab and new line
+
+
+def _printable(text: str) -> bool:
+    """True when the text has no character but printable ones, tabs and new lines (str.isprintable)."""
+    return text.replace("\t", "").replace("\n", "").isprintable()
 
 
 def _tidy(text: str) -> bool:
-    """True when `clean` returns every cell of this TSV text as it is: no blank but single inner spaces."""
-    if _BLANK.search(text) or "  " in text or text.startswith(" ") or text.endswith(" "):
+    """True when `clean` returns every cell of this TSV text as it is: no blank but single inner spaces.
+
+    Every blank (str.isspace) other than the space is unprintable: `_printable` rules them all out.
+    """
+    if not _printable(text) or "  " in text or text.startswith(" ") or text.endswith(" "):
         return False
     return not any(pair in text for pair in (" \t", "\t ", " \n", "\n "))
 
