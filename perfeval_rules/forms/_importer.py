@@ -202,9 +202,7 @@ class _Importer:
     known_labels: frozenset[str] = field(init=False)  # the 一级 and 二级 names a category label may be
 
     def __post_init__(self) -> None:
-        self.folded_keywords = tuple((k, w, nfkc(w)) for k, words in self.keywords for w in words)
-        self.level2_names = frozenset(k for k, _ in self.keywords)
-        self.known_labels = frozenset(LEVEL1) | self.level2_names
+        self.folded_keywords, self.level2_names, self.known_labels = _keyword_sets(self.keywords)
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -690,8 +688,24 @@ def import_grid(
         if level2_keywords is not None
         else default_vocabulary()[1]
     )
-    folded = frozenset([*words, *(nfkc(w) for w in words), ""])
-    return _Importer(grid, folded, keywords).run()
+    return _Importer(grid, _placeholder_set(tuple(words)), keywords).run()
+
+
+# The same vocabulary gives the same set objects, form after form: the memoised questions about cells take
+# them as keys, and a key compares fast with the one that was stored only when it is the same object.
+@lru_cache(maxsize=64)
+def _placeholder_set(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset([*words, *(nfkc(w) for w in words), ""])
+
+
+@lru_cache(maxsize=64)
+def _keyword_sets(
+    keywords: tuple[tuple[str, tuple[str, ...]], ...],
+) -> tuple[tuple[tuple[str, str, str], ...], frozenset[str], frozenset[str]]:
+    """The (二级, keyword, folded keyword) triples, the 二级 names, and those with the 一级 names."""
+    folded = tuple((k, w, nfkc(w)) for k, words in keywords for w in words)
+    level2_names = frozenset(k for k, _ in keywords)
+    return folded, level2_names, frozenset(LEVEL1) | level2_names
 
 
 def join_target(op: str, value: str, unit: str) -> str:
