@@ -135,3 +135,10 @@ def test_every_blank_but_the_space_and_every_control_is_unprintable() -> None:
 @given(text=st.lists(st.sampled_from([*"a优\t\n\r\x00\x1f\x85\u200b"]), max_size=300).map("".join))
 def test_binary_text_is_told_by_its_count_of_controls(text: str) -> None:
     assert _looks_binary(text) is (len(_CONTROL.findall(text)) > max(2, len(text) // 100))
+
+
+@pytest.mark.parametrize("title", ["2023年度绩效自评表", "2023\uf98e度绩效自评表", "２０２３ 年度", "项目\t2023年"])
+def test_the_year_is_found_however_its_year_sign_is_written(title: str) -> None:
+    # `year` looks for the pattern only in folded texts that hold 年; U+F98E folds to 年
+    raw = f"{title}\n项目名称\t社区服务\n三级指标\t分值\n活动场次\t10\n".encode()
+    assert import_grid(text_grid(raw, "form.tsv", "\t")).year == 2023

@@ -293,7 +293,8 @@ class _Importer:
             if any(nfkc(c).startswith(("年度总体目标", "总体目标")) for c in row.cells):
                 return None
             for cell in row.cells:
-                match = _YEAR.search(nfkc(cell))
+                folded = nfkc(cell)
+                match = _YEAR.search(folded) if "年" in folded else None  # the pattern ends in 年
                 if match:
                     return int(match.group(1))
         return None
