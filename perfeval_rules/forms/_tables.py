@@ -173,6 +173,7 @@ def _cells(values: list[str], file: str, number: int, *, tidy: bool = False) -> 
 _SPACE = re.compile(r"[ \t\u00a0\u3000\r]+")
 
 
+@lru_cache(maxsize=1)  # decode, then text_grid, ask of the same text
 def _printable(text: str) -> bool:
     """True when the text has no character but printable ones, tabs and new lines (str.isprintable)."""
     return text.replace("\t", "").replace("\n", "").isprintable()
