@@ -7,6 +7,7 @@ PERFEVAL_CACHE_DIR turns caching off.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from functools import cache
@@ -33,6 +34,20 @@ def cache_dir() -> Path | None:
     if not private or (hasattr(os, "getuid") and info.st_uid != os.getuid()):
         return None
     return folder
+
+
+def known(name: str) -> bool:
+    """True when `remember(name)` was called before, in this run or an earlier one."""
+    folder = cache_dir()
+    return folder is not None and (folder / name).is_file()
+
+
+def remember(name: str) -> None:
+    """Leave the empty marker `name` in the cache folder (nothing happens without one)."""
+    folder = cache_dir()
+    if folder is not None:
+        with contextlib.suppress(OSError):  # a cache that cannot be written costs time next run, nothing else
+            (folder / name).touch()
 
 
 def cache_file(name: str) -> str | bool:

@@ -1,4 +1,10 @@
-"""Deterministic JSON whose numbers carry exactly the decimal digits of a Decimal."""
+"""Deterministic JSON whose numbers carry exactly the decimal digits of a Decimal.
+
+Indented documents (results, reports) are written by orjson, which takes each Decimal's exact text as a
+raw fragment; compact ones (hashes, manifest lines) and anything orjson refuses (integers beyond 64 bits,
+strings that are not valid UTF-8, keys that are not strings) by the plain writer below, which prints the
+same bytes.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Any
+
+import orjson
 
 # json.dumps(text, ensure_ascii=False) without its per-call set-up: the C escaper when available.
 _string = encode_basestring
@@ -25,10 +33,27 @@ def number(value: Decimal) -> str:
 
 
 def dumps(obj: Any, indent: int | None = 2) -> str:
-    """Serialise dicts, lists, str, int, bool, None and Decimal; keys keep insertion order."""
+    """Serialise dicts, lists, str, int, bool, None and Decimal; keys keep insertion order.
+
+    Binary floats are refused (they would print inexact digits) by the compact form; the indented form
+    trusts its input, which comes from the engine and the loaders, both of which make Decimals only.
+    """
+    if indent == 2:
+        return dumpb(obj).decode("utf-8")
     parts: list[str] = []
     _write(obj, parts, indent, 0)
     return "".join(parts)
+
+
+def dumpb(obj: Any) -> bytes:
+    """`dumps(obj)`, indented, as UTF-8 bytes: what a report file or a worker's answer holds."""
+    try:
+        return orjson.dumps(obj, default=_FRAGMENTS.__getitem__, option=orjson.OPT_INDENT_2)
+    except orjson.JSONEncodeError:
+        pass  # the plain writer prints what orjson cannot, or raises the precise error
+    parts: list[str] = []
+    _write(obj, parts, 2, 0)
+    return "".join(parts).encode("utf-8")
 
 
 class _Stream:
@@ -120,6 +145,26 @@ def _sequence(obj: Sequence[Any], out: list[str], indent: int | None, level: int
             out.append(scalar)
     out.append(outer)
     out.append("]")
+
+
+class _Fragments(dict[Decimal, orjson.Fragment]):
+    """Each Decimal's exact number as a raw JSON fragment, for orjson, which knows no Decimal.
+
+    orjson asks for every Decimal in a document (hundreds in a result); a batch prints the same few
+    hundred scores and weights over and over, and equal Decimals print alike, so the answers are kept
+    and a repeated one costs a dict lookup in C. Anything else is refused (the plain writer takes over).
+    """
+
+    def __missing__(self, value: Any) -> orjson.Fragment:
+        if type(value) is not Decimal or not value.is_finite():
+            raise TypeError(f"cannot serialise {type(value).__name__}")
+        if len(self) >= 100_000:
+            self.clear()
+        fragment = self[value] = orjson.Fragment(number(value))
+        return fragment
+
+
+_FRAGMENTS = _Fragments()
 
 
 def _scalar(value: Any) -> str | None:

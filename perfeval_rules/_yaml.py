@@ -22,6 +22,7 @@ from .errors import InputError, Location, YamlError
 MAX_NODES = 100_000
 MAX_DEPTH = 100
 MAX_BYTES = 20 * 1024 * 1024
+_FIRST_READ = 64 * 1024
 MAX_EXPONENT = 1000
 """A number's decimal exponent lies within ±MAX_EXPONENT (1e+1001 and 1e-1001 are errors)."""
 
@@ -62,7 +63,11 @@ def read_bytes(path: str | Path) -> bytes:
     """
     try:
         with open(path, "rb") as stream:
-            raw = stream.read(MAX_BYTES + 1)
+            # a first small read: read(MAX_BYTES + 1) would allocate the whole limit for every small file
+            first = min(_FIRST_READ, MAX_BYTES + 1)
+            raw = stream.read(first)
+            if len(raw) == first <= MAX_BYTES:
+                raw += stream.read(MAX_BYTES + 1 - first)
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", Location(file=str(path))) from None
     if len(raw) > MAX_BYTES:

@@ -197,6 +197,34 @@ def test_resume_skips_current_reports_and_rebuilds_the_index(inputs: Path, tmp_p
     assert err.endswith("4 evaluated, 1 failed, 0 skipped (up to date); index: " + f"{out}/index.html\n")
 
 
+def test_no_trace_leaves_out_only_the_traces(inputs: Path, tmp_path: Path) -> None:
+    full, lean = tmp_path / "full.json", tmp_path / "lean.json"
+    for out, extra in ((full, ()), (lean, ("--no-trace",))):
+        code, _, err = _run("evaluate", str(inputs), "--rules", "cn-mof-2020", "-o", str(out), *extra)
+        assert (code, err) == (1, f"perfeval: {inputs}/{BROKEN_REASON}\n")
+    with_traces, without = _load(full), _load(lean)
+    assert [r["total"] for r in without] == [Decimal("94.09"), Decimal("93.7"), Decimal("89.09"), Decimal("94.09")]
+    assert sum(len(i["trace"]) for r in with_traces for i in r["indicators"]) == 1645
+    for result in with_traces:  # what --no-trace gives is the full result with every trace emptied
+        result["budget"]["trace"] = []
+        for indicator in result["indicators"]:
+            indicator["trace"] = []
+    assert without == with_traces
+
+
+def test_resume_redoes_reports_made_with_other_trace_settings(inputs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert _run("evaluate", str(inputs), "--rules", "cn-mof-2020", "-o", f"{out}/", "--no-trace")[0] == 1
+    entries = [json.loads(line) for line in (out / MANIFEST).read_text(encoding="utf-8").splitlines()]
+    assert [e["trace"] for e in entries] == [False] * 4
+    code, _, err = _run("evaluate", str(inputs), "--rules", "cn-mof-2020", "-o", f"{out}/", "--no-trace", "--resume")
+    assert code == 1
+    assert err.endswith("0 evaluated, 1 failed, 4 skipped (up to date); index: " + f"{out}/index.html\n")
+    code, _, err = _run("evaluate", str(inputs), "--rules", "cn-mof-2020", "-o", f"{out}/", "--resume")
+    assert code == 1
+    assert err.endswith("4 evaluated, 1 failed, 0 skipped (up to date); index: " + f"{out}/index.html\n")
+
+
 def test_manifest_lines_record_what_each_report_was_made_from(inputs: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     _run("evaluate", str(inputs / "a-original.tsv"), str(inputs / "c-half-spent.tsv"), "--rules", "cn-mof-2020",

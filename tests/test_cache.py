@@ -60,7 +60,43 @@ def test_both_grammars_keep_their_tables_between_runs(tmp_path: Path) -> None:
     example = root / "examples" / "xinhong-community-party-building.tsv"
     args = [sys.executable, "-m", "perfeval_rules", "evaluate", str(example), "--rules", "cn-mof-2020"]
     first = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, check=True)
-    assert sorted(p.name for p in (tmp_path / "c").iterdir()) == ["lark-expr.pickle", "lark-notation.pickle"]
+    names = sorted(p.name for p in (tmp_path / "c").iterdir())
+    assert names[:2] == ["lark-expr.pickle", "lark-notation.pickle"]
+    assert [n.rsplit("-", 1)[0] for n in names[2:]] == ["valid-file", "valid-ruleset"]  # see the test below
     again = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, check=True)
     assert again.stdout == first.stdout
     assert '"total": 94.09' in first.stdout
+
+
+CHECKS = """
+import sys
+from perfeval_rules import load_ruleset
+from perfeval_rules.errors import PerfevalError
+try:
+    print(load_ruleset(sys.argv[1]).id, "jsonschema" in sys.modules)
+except PerfevalError as exc:
+    print(exc)
+"""
+
+
+def test_a_rule_set_that_passed_its_schema_checks_is_not_checked_again(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PERFEVAL_CACHE_DIR": str(tmp_path / "c"), "PYTHONPATH": str(root)}
+    rules = tmp_path / "mine.yaml"
+    rules.write_text("extends: cn-mof-2020\nid: mine\ntitle: Mine\nversion: '1'\n", encoding="utf-8")
+
+    def load() -> str:
+        done = subprocess.run([sys.executable, "-c", CHECKS, str(rules)], cwd=root, env=env, capture_output=True)
+        return done.stdout.decode("utf-8").strip()
+
+    assert load() == "mine True"  # checked, and remembered: one marker per file and one for the whole
+    assert len([p for p in (tmp_path / "c").iterdir() if p.name.startswith("valid-")]) == 3
+    assert load() == "mine False"  # the same bytes: jsonschema is not even imported
+    rules.write_text(rules.read_text(encoding="utf-8") + "rounding: {places: many}\n", encoding="utf-8")
+    assert load() == (  # other bytes are checked again
+        f"{rules}:5:12: rounding.places must be a whole number, not the text 'many' [E003]\n"
+        "    rounding: {places: many}\n               ^"
+    )

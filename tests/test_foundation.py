@@ -24,7 +24,29 @@ def test_json_dumps_is_deterministic_and_rejects_floats() -> None:
     assert _json.dumps(obj) == '{\n  "b": [\n    0.89,\n    null,\n    true\n  ],\n  "a": "两新"\n}'
     assert _json.dumps(obj, indent=None) == '{"b": [0.89, null, true], "a": "两新"}'
     with pytest.raises(TypeError, match="binary float"):
-        _json.dumps({"x": 0.1})
+        _json.dumps({"x": 0.1}, indent=None)
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"n": [Decimal("10.00"), Decimal("-0.0"), Decimal("1E+2"), 3, -7], "e": {}, "l": [], "t": (1, "二")},
+        {"html": '<b>"x"</b>\\\n\t\x01\u2028', "nested": [[{"a": None}], {"b": False}]},
+        {"big": 2**70, "key": {1: "int key"}},  # beyond orjson: the plain writer prints them
+        {"mapping": __import__("types").MappingProxyType({"k": Decimal("0.890")})},
+    ],
+)
+def test_indented_json_is_the_plain_writers_bytes(obj: object) -> None:
+    parts: list[str] = []
+    _json._write(obj, parts, 2, 0)
+    assert _json.dumps(obj) == "".join(parts)
+
+
+def test_indented_json_refuses_non_finite_numbers_and_unknown_types() -> None:
+    with pytest.raises(ValueError, match="non-finite number NaN has no JSON form"):
+        _json.dumps({"x": Decimal("NaN")})
+    with pytest.raises(TypeError, match="cannot serialise object"):
+        _json.dumps({"x": object()})
 
 
 def test_caret_aligns_under_wide_characters() -> None:

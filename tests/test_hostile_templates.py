@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from perfeval_rules import _yaml
 from perfeval_rules.cli import cli
+from perfeval_rules.report import _render
 
 ROOT = Path(__file__).parents[1]
 SEED = str(ROOT / "examples" / "xinhong-community-party-building.tsv")
@@ -29,6 +30,7 @@ def test_every_hostile_template_has_an_expected_message() -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_hostile_template_fails_located(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # a `touch pwned.txt` that got through would land here
+    monkeypatch.setattr(_render, "MAX_SECONDS", 1.0)  # a runaway loop is stopped after 1 s, not 10
     template = TEMPLATES / name
     output = tmp_path / "report.out"
     args = ["evaluate", SEED, "--rules", "cn-mof-2020", "--template", str(template), "-o", str(output)]

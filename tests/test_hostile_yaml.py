@@ -153,3 +153,18 @@ def test_python_tag_through_a_real_process(tmp_path: Path) -> None:
         "             ^\n"
     )
     assert not (tmp_path / "pwned.txt").exists()
+
+
+@pytest.mark.parametrize("limit", [10, 64 * 1024 - 1, 64 * 1024, 64 * 1024 + 1, 200_000])
+def test_a_file_is_read_whole_up_to_the_limit_and_refused_one_byte_over(
+    limit: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_yaml, "MAX_BYTES", limit)
+    path = tmp_path / "form.tsv"
+    for size in [s for s in (limit - 1, limit, 64 * 1024 - 1, 64 * 1024, 64 * 1024 + 1) if s <= limit]:
+        path.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+        assert _yaml.read_bytes(path) == path.read_bytes()
+    path.write_bytes(b"x" * (limit + 1))
+    with pytest.raises(InputError) as caught:
+        _yaml.read_bytes(path)
+    assert caught.value.message == f"file is larger than {limit // (1024 * 1024)} MiB"

@@ -11,10 +11,11 @@ import pytest
 from perfeval_rules._io import write_atomically
 
 
-def test_written_file_has_umask_permissions_and_no_temporary_left(tmp_path: Path) -> None:
+@pytest.mark.parametrize("content", ["<p>两新</p>\n", "<p>两新</p>\n".encode()])
+def test_written_file_has_umask_permissions_and_no_temporary_left(tmp_path: Path, content: str | bytes) -> None:
     old = os.umask(0o022)
     try:
-        write_atomically(tmp_path / "report.html", "<p>两新</p>\n")
+        write_atomically(tmp_path / "report.html", content)
     finally:
         os.umask(old)
     assert (tmp_path / "report.html").read_text(encoding="utf-8") == "<p>两新</p>\n"

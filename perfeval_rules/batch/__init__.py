@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO
 
 from ..errors import PerfevalError
 from ._dask import DaskExecutor
 from ._naming import form_names, input_names
-from ._output import MANIFEST, FolderSink, JsonArraySink
+from ._output import MANIFEST, FolderSink, JsonArraySink, report_file
 from ._runner import (
     ENGINE,
     EvaluateWork,
@@ -63,6 +63,7 @@ __all__ = [
     "import_options",
     "input_files",
     "input_names",
+    "report_file",
     "run",
     "sheet_of",
     "summarize",
@@ -114,12 +115,14 @@ def to_folder(
     executor: Executor | None = None,
     resume: bool = False,
     template: str | None = None,
+    trace: bool = True,
     progress: Progress | None = None,
     echo: Callable[[str], None] = print,
 ) -> FolderOutcome:
     """One report per form in `folder`, then the portfolio index; `resume` keeps current earlier reports.
 
     `template` replaces the bundled per-form template (html, md); the index keeps the bundled one.
+    `trace=False` leaves the step-by-step trace of every score out of the reports.
 
     Raises `Interrupted` on Ctrl-C: every report written so far is whole, the index is not written.
     """
@@ -130,9 +133,10 @@ def to_folder(
     ruleset = load_ruleset(path)
     info = {"id": ruleset.id, "title": ruleset.title, "version": ruleset.version, "sha256": ruleset.sha256}
     portfolio = Portfolio(info, ENGINE, fmt, [g.id for g in ruleset.grades])
-    sink = FolderSink(folder, fmt, info, portfolio, resume=resume, template=template, echo=echo)
+    sink = FolderSink(folder, fmt, info, portfolio, resume=resume, template=template, trace=trace, echo=echo)
     try:
-        stats = run(tasks_for(paths), EvaluateWork(path, fmt, template), executor or SerialExecutor(), sink, progress)
+        work = EvaluateWork(path, fmt, template, trace)
+        stats = run(tasks_for(paths), work, executor or SerialExecutor(), sink, progress)
         index = sink.close()
     finally:
         portfolio.close()
@@ -142,17 +146,21 @@ def to_folder(
 def to_stream(
     paths: Sequence[str],
     rules: str,
-    out: TextIO,
+    out: BinaryIO,
     *,
     executor: Executor | None = None,
+    trace: bool = True,
     progress: Progress | None = None,
     echo: Callable[[str], None] = print,
 ) -> tuple[Stats, int | None]:
-    """The JSON array of every form's result object, streamed to `out`; returns the stats and worst finding rank."""
+    """Every form's result object in one JSON array, streamed to `out` as UTF-8; returns the stats and worst rank.
+
+    `trace=False` leaves the step-by-step trace of every score out of the result objects.
+    """
     from ..ruleset.loader import find_ruleset
 
     path = str(find_ruleset(rules).resolve())
     sink = JsonArraySink(out, echo)
-    stats = run(tasks_for(paths), EvaluateWork(path, "json"), executor or SerialExecutor(), sink, progress)
+    stats = run(tasks_for(paths), EvaluateWork(path, "json", trace=trace), executor or SerialExecutor(), sink, progress)
     sink.close()
     return stats, sink.worst

@@ -11,7 +11,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 from .. import _json
 from .._io import open_atomically, write_atomically
@@ -32,9 +32,9 @@ def _sha256_file(path: Path) -> str | None:
         return None
 
 
-def report_text(text: str, fmt: str) -> str:
+def report_file(report: bytes, fmt: str) -> bytes:
     """A rendered report as written to its file (JSON ends with a newline like every text file)."""
-    return text + "\n" if fmt == "json" else text
+    return report + b"\n" if fmt == "json" else report
 
 
 class FolderSink:
@@ -55,10 +55,12 @@ class FolderSink:
         *,
         resume: bool = False,
         template: str | None = None,
+        trace: bool = True,
         echo: Echo = print,
     ) -> None:
         self.folder = folder
         self.fmt = fmt
+        self.trace = trace
         self.ruleset_sha256 = ruleset["sha256"]
         self.engine = portfolio.engine["version"]
         self.template_sha256 = None if template is None else _sha256_file(Path(template))
@@ -112,7 +114,7 @@ class FolderSink:
             return _entry(journal.readline())
 
     def current(self, task: Task) -> bool:
-        """True when the manifest holds this input, made from the same bytes, rule set, engine and format,
+        """True when the manifest holds this input, made from the same bytes, rule set, engine, format and trace,
         and every report it lists is on disk with the recorded checksum."""
         offset = self.earlier.get(task.name)
         entry = None if offset is None else self._read(offset)
@@ -120,6 +122,8 @@ class FolderSink:
             return False
         made = (entry.get("ruleset_sha256"), entry.get("engine"), entry.get("format"), entry.get("template_sha256"))
         if made != (self.ruleset_sha256, self.engine, self.fmt, self.template_sha256):
+            return False
+        if entry.get("trace", True) != self.trace:
             return False
         if entry.get("input_sha256") != _sha256_file(Path(task.path)):
             return False
@@ -144,9 +148,9 @@ class FolderSink:
             return
         forms = []
         for form in result.forms:
-            text = report_text(form.text, self.fmt)
-            write_atomically(self.folder / form.summary["file"], text)
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            data = report_file(form.report, self.fmt)
+            write_atomically(self.folder / form.summary["file"], data)
+            digest = hashlib.sha256(data).hexdigest()
             forms.append({"file": form.summary["file"], "sha256": digest, "summary": form.summary})
             self.portfolio.add(form.summary)
         entry = {
@@ -157,6 +161,7 @@ class FolderSink:
             "engine": self.engine,
             "format": self.fmt,
             "template_sha256": self.template_sha256,
+            "trace": self.trace,
             "forms": forms,
         }
         self._append(_json.dumps(entry, indent=None) + "\n")
@@ -198,7 +203,7 @@ def _entry(line: bytes) -> dict[str, Any] | None:
 class JsonArraySink:
     """Streams the result objects as one JSON array, exactly as `_json.dumps(list_of_results)` would print it."""
 
-    def __init__(self, out: TextIO, echo: Echo = print) -> None:
+    def __init__(self, out: BinaryIO, echo: Echo = print) -> None:
         self.out = out
         self.echo = echo
         self.count = 0
@@ -220,7 +225,7 @@ class JsonArraySink:
             return
         for form in result.forms:
             # An element of an indented array is the object's own text indented one level deeper.
-            self.out.write(("[" if self.count == 0 else ",") + "\n  " + form.text.replace("\n", "\n  "))
+            self.out.write((b"[" if self.count == 0 else b",") + b"\n  " + form.report.replace(b"\n", b"\n  "))
             self.count += 1
             ranks = [n for n, sev in enumerate(SEVERITIES) if form.summary["counts"][sev]]
             if ranks and (self.worst is None or ranks[0] < self.worst):
@@ -228,4 +233,4 @@ class JsonArraySink:
 
     def close(self) -> None:
         """End the array."""
-        self.out.write("[]\n" if self.count == 0 else "\n]\n")
+        self.out.write(b"[]\n" if self.count == 0 else b"\n]\n")

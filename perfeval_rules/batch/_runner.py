@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -39,10 +40,13 @@ class Task:
 
 @dataclass(frozen=True, slots=True)
 class FormResult:
-    """One form of an input, evaluated: its small summary (see `summarize`) and its rendered report."""
+    """One form of an input, evaluated: its small summary (see `summarize`) and its rendered report.
+
+    The report is UTF-8 bytes: it crosses from a worker process as it is, and is written as it is.
+    """
 
     summary: dict[str, Any]
-    text: str
+    report: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,10 +190,13 @@ class ProcessExecutor:
 
     def map(self, work: Work, tasks: Iterable[Task]) -> Iterator[TaskResult]:
         """The results of `work` over `tasks`, in task order, computed ahead by the workers."""
-        # forkserver: workers start from a clean, single-threaded process (a progress bar runs a thread here);
-        # where there is none (Windows), spawn.
+        # fork while this process has one thread: workers start at once with the rule set, the engine's
+        # memos and every module already loaded here. With other threads (a progress bar), forking could
+        # copy a lock some thread holds: forkserver, from a clean process; where there is none, spawn.
         context: multiprocessing.context.BaseContext
-        if "forkserver" in multiprocessing.get_all_start_methods():
+        if sys.platform == "linux" and threading.active_count() == 1:
+            context = multiprocessing.get_context("fork")
+        elif "forkserver" in multiprocessing.get_all_start_methods():
             forkserver = multiprocessing.get_context("forkserver")
             forkserver.set_forkserver_preload(_PRELOAD)
             context = forkserver
@@ -253,6 +260,7 @@ class EvaluateWork:
     rules: str  # a rule-set file or bundled id; each process loads it once (load_ruleset caches)
     fmt: str  # html, md or json
     template: str | None = None  # a user template for the per-form reports (html, md), else the bundled one
+    trace: bool = True  # False: no step-by-step trace of each score (smaller, faster output)
 
     def __call__(self, task: Task) -> TaskResult:
         """The task's forms evaluated and rendered, or the located reason it failed."""
@@ -267,11 +275,14 @@ class EvaluateWork:
             sheets = [sheet_of(f) for f in forms]
             out = []
             for form, sheet, name in zip(forms, sheets, form_names(task.name, sheets), strict=True):
-                result = evaluate(ruleset, form).to_dict()
+                result = evaluate(ruleset, form, trace=self.trace).to_dict()
                 template = None if self.template is None else Path(self.template)
-                text = _json.dumps(result) if self.fmt == "json" else render(result, self.fmt, template=template)
+                if self.fmt == "json":
+                    report = _json.dumpb(result)
+                else:
+                    report = render(result, self.fmt, template=template).encode("utf-8")
                 file = name + SUFFIXES[self.fmt]
-                out.append(FormResult(summarize(result, name, file, sheet), text))
+                out.append(FormResult(summarize(result, name, file, sheet), report))
         except PerfevalError as exc:
             return TaskResult(task, error=str(exc))
         except RecursionError:

@@ -140,7 +140,8 @@ class CompareWork:
 
         ruleset = load_ruleset(rules)
         forms = load_forms(path, **import_options(ruleset))
-        return [evaluate(ruleset, f).to_dict() for f in forms], [sheet_of(f) for f in forms]
+        # A comparison reads scores, grades and findings, never the trace of a score.
+        return [evaluate(ruleset, f, trace=False).to_dict() for f in forms], [sheet_of(f) for f in forms]
 
     def __call__(self, task: Task) -> TaskResult:
         """The comparisons of the task's forms (in `FormResult.summary`), or the located reason it failed."""
@@ -151,7 +152,7 @@ class CompareWork:
             )
             names = form_names(task.name, sheets)
             out = tuple(
-                FormResult(compare_results(a, b, name, sheet), "")
+                FormResult(compare_results(a, b, name, sheet), b"")
                 for a, b, name, sheet in zip(old, new, names, sheets, strict=False)
             )
         except PerfevalError as exc:

@@ -8,11 +8,13 @@ located `FormError`.
 
 from __future__ import annotations
 
+import bisect
 import html
 import itertools
+import operator
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -71,6 +73,7 @@ _HEAD_FIELDS = (
     ("department", ("主管部门", "主管单位")),
     ("implementer", ("项目实施单位", "实施单位")),
 )
+_HEAD_WORDS = tuple(w for _, ws in _HEAD_FIELDS for w in ws)
 _FUNDS_ROW = re.compile(r"资金|拨款|结转|其中")
 _UNIT = re.compile(r"[(（]\s*(万元|千元|亿元|元)\s*[)）]|单位\s*[:：]\s*(万元|千元|亿元|元)")
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
@@ -78,6 +81,8 @@ _POINTS_SUFFIX = re.compile(r"[(（]\s*\d+(?:\.\d+)?\s*分?\s*[)）]$")
 _HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 _BEST_FIT = 7  # the most points `_Importer.fit` gives: a weight (4), a score (2) and a name (1)
 _PLACEHOLDER_NAME = re.compile(r"指标\s*\d+|[.…。·]+")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_BREAKDOWN = re.compile(r"^其中\s*[:：]?\s*")
 
 
 @cache
@@ -96,6 +101,7 @@ def nfkc(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
+@lru_cache(maxsize=1024)  # asked once per indicator row, of a handful of names
 def level1_of(level2: str) -> str | None:
     """The 一级 category of a 二级 one (数量指标 -> 产出指标), or None when the name does not say."""
     for word, level1 in _LEVEL1_OF:
@@ -104,9 +110,33 @@ def level1_of(level2: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=64)
-def _level2_names(keywords: tuple[tuple[str, tuple[str, ...]], ...]) -> frozenset[str]:
-    return frozenset(k for k, _ in keywords)
+@lru_cache(maxsize=8192)  # the placeholders are one rule set's (a frozenset hashes once); cells repeat
+def _is_placeholder(placeholders: frozenset[str], text: str) -> bool:
+    # a run of ellipses or dots (……) is blank, as the notation's normaliser reads it
+    return text in placeholders or nfkc(text) in placeholders or not nfkc(text).strip("….。·")
+
+
+def _is_level2(level2_names: frozenset[str], label: str) -> bool:
+    return label in level2_names or (label.endswith("指标") and level1_of(label) is not None)
+
+
+@lru_cache(maxsize=4096)  # the labels of merged cells repeat on every row of their block
+def _is_known(level2_names: frozenset[str], label: str) -> bool:
+    return label in LEVEL1 or _is_level2(level2_names, label)
+
+
+@lru_cache(maxsize=8192)  # weights and scores repeat within and across tables
+def _value_digits(placeholders: frozenset[str], text: str, suffix: str) -> str | None:
+    """The digits of a value cell without its `suffix` (% or 分); None for a placeholder, '' for other text."""
+    if _is_placeholder(placeholders, text):
+        return None
+    return _digits(nfkc(text).removesuffix(suffix)) or ""
+
+
+@lru_cache(maxsize=8192)
+def _is_skipped(placeholders: frozenset[str], name: str) -> bool:
+    folded = nfkc(name)
+    return folded.startswith("其中") or _is_placeholder(placeholders, name) or bool(_PLACEHOLDER_NAME.fullmatch(folded))
 
 
 def number(text: str) -> Decimal | None:
@@ -124,15 +154,29 @@ def _digits(text: str) -> str | None:
     return folded.replace(",", "")
 
 
+@lru_cache(maxsize=8192)  # most questions about a cell only ask whether it is a number: no Decimal for those
+def is_number(text: str) -> bool:
+    """True when the cell holds a number, as `number` reads it."""
+    return _digits(text) is not None
+
+
 @dataclass
 class _Columns:
     index: dict[str, int]
+    keys: tuple[str, ...] = field(init=False)
+    pick: Callable[[tuple[str, ...]], tuple[str, ...]] = field(init=False)  # the cells of `keys`, in order
+    width: int = field(init=False)  # the cells a row needs for `pick`
+
+    def __post_init__(self) -> None:
+        self.keys = tuple(self.index)
+        self.pick = operator.itemgetter(*self.index.values())
+        self.width = max(self.index.values()) + 1
 
     def get(self, key: str) -> int | None:
         return self.index.get(key)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     """An indicator-table row after its cells were aligned to the header."""
 
@@ -142,6 +186,7 @@ class _Line:
     label2: str
     name: str
     name_column: int
+    texts: dict[str, str]  # each column's text, read at `offset`
     level1: str = ""
     level2: str = ""
 
@@ -152,6 +197,12 @@ class _Importer:
     placeholders: frozenset[str]
     keywords: tuple[tuple[str, tuple[str, ...]], ...]
     notes: list[ImportNote] = field(default_factory=list)
+    folded_keywords: tuple[tuple[str, str, str], ...] = field(init=False)  # (二级, keyword, folded keyword)
+    level2_names: frozenset[str] = field(init=False)
+    known_labels: frozenset[str] = field(init=False)  # the 一级 and 二级 names a category label may be
+
+    def __post_init__(self) -> None:
+        self.folded_keywords, self.level2_names, self.known_labels = _keyword_sets(self.keywords)
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -159,23 +210,18 @@ class _Importer:
         self.notes.append(ImportNote(code, message, row, self.grid.sheet))
 
     def is_placeholder(self, text: str) -> bool:
-        # a run of ellipses or dots (……) is blank, as the notation's normaliser reads it
-        return text in self.placeholders or nfkc(text) in self.placeholders or not nfkc(text).strip("….。·")
+        return _is_placeholder(self.placeholders, text)
 
-    def value(self, row: Row, column: int, what: str, *, percent: bool = False) -> Decimal | None:
-        """The number in a cell; None for a blank or placeholder; a located error for other text."""
-        text = row.cell(column)
-        if self.is_placeholder(text):
+    def value(self, text: str, what: str, row: Row, column: int, *, percent: bool = False) -> Decimal | None:
+        """The number in `text`, cell `column` of `row`; None for a blank or placeholder; a located error else."""
+        suffix = "%" if percent else "分" if what in ("分值", "得分", "总分") else ""
+        digits = _value_digits(self.placeholders, text, suffix)
+        if digits is None:
             return None
-        folded = nfkc(text)
-        if percent:
-            folded = folded.removesuffix("%")
-        elif what in ("分值", "得分", "总分"):
-            folded = folded.removesuffix("分")
-        result = number(folded)
-        if result is None:
+        if not digits:
             raise FormError(f"{what} is not a number: {text!r}", self.grid.location(row, column))
-        return result
+        # A new Decimal each time: a shared object would show as a YAML alias where the form is written out.
+        return Decimal(digits)
 
     def provenance(self, row: Row, column: int) -> Provenance:
         return Provenance(self.grid.file, self.grid.sheet, row.number, cell_name(column, row.number))
@@ -221,10 +267,11 @@ class _Importer:
 
     def head_fields(self, rows: Sequence[Row]) -> dict[str, str]:
         found: dict[str, str] = {}
-        words = [w for _, ws in _HEAD_FIELDS for w in ws]
         for row in rows:
             for i, cell in enumerate(row.cells):
                 key = nfkc(cell)
+                if not key.startswith(_HEAD_WORDS):
+                    continue  # names no field: the search below would find no word
                 for name, names in _HEAD_FIELDS:
                     word = next((w for w in names if key.startswith(w)), None)
                     if word is None or name in found:
@@ -235,7 +282,7 @@ class _Importer:
                         break
                     for later in row.cells[i + 1 :]:
                         if later and nfkc(later) != key:
-                            if not any(nfkc(later).startswith(w) for w in words):
+                            if not nfkc(later).startswith(_HEAD_WORDS):
                                 found[name] = later
                             break
                     break
@@ -246,7 +293,8 @@ class _Importer:
             if any(nfkc(c).startswith(("年度总体目标", "总体目标")) for c in row.cells):
                 return None
             for cell in row.cells:
-                match = re.search(r"((?:19|20)\d{2})\s*年", nfkc(cell))
+                folded = nfkc(cell)
+                match = _YEAR.search(folded) if "年" in folded else None  # the pattern ends in 年
                 if match:
                     return int(match.group(1))
         return None
@@ -274,13 +322,14 @@ class _Importer:
             labels = [c for c in row.cells[:first] if c and not nfkc(c).startswith("项目资金")]
             if not labels or nfkc(labels[0]).startswith(("年度总体目标", "总体目标")):
                 break
-            numbers = [number(nfkc(row.cell(col)).removesuffix("%")) for col in columns.values()]
-            if all(n is None for n in numbers) and not _FUNDS_ROW.search(nfkc(labels[-1])):
+            amounts = any(is_number(nfkc(row.cell(col)).removesuffix("%")) for col in columns.values())
+            if not amounts and not _FUNDS_ROW.search(nfkc(labels[-1])):
                 break  # the funds block has ended: this row is no funds row and holds no amounts
             values = {
-                key: self.value(row, col, _FUNDS_LABELS[key], percent=key == "rate") for key, col in columns.items()
+                key: self.value(row.cell(col), _FUNDS_LABELS[key], row, col, percent=key == "rate")
+                for key, col in columns.items()
             }
-            label = re.sub(r"^其中\s*[:：]?\s*", "", labels[-1])
+            label = _BREAKDOWN.sub("", labels[-1])
             result.append(FundsRow(label=label, provenance=self.provenance(row, row.cells.index(labels[-1])), **values))
         return unit, result
 
@@ -332,18 +381,19 @@ class _Importer:
         total_weight = total = grade = None
         done = False
         for row in body:
-            if (found := self.grade(row)) is not None:
+            plain = _plain_head(_first_text(row))  # most rows: skip the grade, total and stray-number tests
+            if not plain and (found := self.grade(row)) is not None:
                 grade = found or grade
                 continue
             if done:
                 self.note("row-skipped", f"text after the total row skipped: 「{_first_text(row)}」", row.number)
                 continue
-            if self.is_total(row):
+            if not plain and self.is_total(row):
                 total_weight, total, found = self.total(row)
                 grade = found or grade
                 done = True
                 continue
-            if all(number(c) is not None for c in row.cells if c):
+            if not plain and all(is_number(c) for c in row.cells if c):
                 self.note("row-skipped", f"stray number 「{_first_text(row)}」 skipped (a page number?)", row.number)
                 continue
             line = self.align(row, columns)
@@ -364,8 +414,10 @@ class _Importer:
 
     def grade(self, row: Row) -> str | None:
         """The grade on a 评分等级 row ('' when the row names none); None for other rows."""
+        head = nfkc(_first_text(row))
+        if not head.startswith(_GRADE_WORDS):
+            return None
         texts = [c for c in row.cells if c]
-        head = nfkc(texts[0])
         word = next((w for w in _GRADE_WORDS if head.startswith(w)), None)
         if word is None or len(texts) > 3:  # more cells: an indicator whose name starts so (等级公路…)
             return None
@@ -378,9 +430,10 @@ class _Importer:
         texts = [nfkc(c) for c in row.cells if c]
         if texts[0].startswith(_TOTAL_WORDS):
             return True
-        numbers = [t for t in texts if number(t) is not None]
-        others = [t for t in texts if number(t) is None and t not in _GRADES]
-        if others or not numbers:
+        if any(not is_number(t) and t not in _GRADES for t in texts):
+            return False  # text other than numbers and a grade: an indicator row
+        numbers = [t for t in texts if is_number(t)]
+        if not numbers:
             return False
         # a lone number at the start of a row is a stray (a page number in extracted PDF text)
         first = next(i for i, c in enumerate(row.cells) if c)
@@ -399,58 +452,52 @@ class _Importer:
         """The row's cells aligned to the header: rows of extracted PDF text lose or gain leading cells."""
         name_col = columns.index["name"]
         weight_col = columns.index["weight"]
-        best, best_points = 0, self.fit(row, columns, 0)
+        texts = _texts(row, columns, 0)
+        best, best_points = 0, self.fit(row, texts, 0)
         for offset in (-1, -2, 1) if best_points != _BEST_FIT else ():  # a shift can only tie the best fit
-            points = self.fit(row, columns, offset)
+            shifted = _texts(row, columns, offset)
+            points = self.fit(row, shifted, offset)
             if points is not None and (best_points is None or points > best_points):
-                best, best_points = offset, points
-        name = _one_line(row.cell(name_col + best))
-        label1 = _label(row.cell(columns.index["level1"] + best)) if "level1" in columns.index else ""
-        label2 = _label(row.cell(columns.index["level2"] + best)) if "level2" in columns.index else ""
-        if name and _label(name) in self.known_labels() and not (label1 or label2):
+                best, best_points, texts = offset, points, shifted
+        name = _one_line(texts["name"])
+        label1 = _label(texts["level1"]) if "level1" in texts else ""
+        label2 = _label(texts["level2"]) if "level2" in texts else ""
+        if name and not (label1 or label2) and _label(name) in self.known_labels:
             # a category on its own row, in the 三级 column: it labels the rows below, it is no indicator
             label1, label2 = (_label(name), "") if _label(name) in LEVEL1 else ("", _label(name))
             message = f"category 「{name}」 stands in the 三级指标 column; read as a label"
             self.note("label-shifted", message, row.number)
             name = ""
-        if name and not self.is_skipped(name) and len(row.cells) <= weight_col + best:
+        if name and len(row.cells) <= weight_col + best and not _is_skipped(self.placeholders, name):
             raise FormError(
                 f"too few cells: the row has {len(row.cells)}, an indicator row needs {weight_col + 1} (up to 分值)",
                 self.grid.location(row),
             )
-        if not name and (number(row.cell(weight_col + best)) is not None or not (label1 or label2)):
+        if not name and (is_number(texts["weight"]) or not (label1 or label2)):
             self.note("row-skipped", f"row without an indicator name skipped: 「{_first_text(row)}」", row.number)
             if not (label1 or label2):
                 return None
-        return _Line(row, best, label1, label2, name, name_col + best)
+        return _Line(row, best, label1, label2, name, name_col + best, texts)
 
-    def fit(self, row: Row, columns: _Columns, offset: int) -> int | None:  # at most _BEST_FIT points
-        """How well the row reads with its cells moved by `offset`; None when it cannot read that way."""
-        name = row.cell(columns.index["name"] + offset)
-        weight = number(row.cell(columns.index["weight"] + offset))
-        score_col = columns.get("score")
-        score = row.cell(score_col + offset) if score_col is not None else ""
+    def fit(self, row: Row, texts: dict[str, str], offset: int) -> int | None:  # at most _BEST_FIT points
+        """How well the row reads with its cells moved by `offset` (`texts`); None when it cannot read that way."""
+        name = texts["name"]
+        weight = is_number(texts["weight"])
+        score = texts.get("score", "")
         if offset:
-            if weight is None or not name or number(name) is not None or name.startswith(_OPERATOR_START):
+            if not weight or not name or is_number(name) or name.startswith(_OPERATOR_START):
                 return None
-            if _label(name) in self.known_labels() or (offset > 0 and any(row.cells[:offset])):
+            if _label(name) in self.known_labels or (offset > 0 and any(row.cells[:offset])):
                 return None
-        points = 4 if weight is not None else 0
-        points += 2 if number(score) is not None else 1 if not score else 0
-        return points + (1 if name and number(name) is None else 0)
-
-    def known_labels(self) -> frozenset[str]:
-        return frozenset(LEVEL1) | _level2_names(self.keywords)
+        points = 4 if weight else 0
+        points += 2 if is_number(score) else 1 if not score else 0
+        return points + (1 if name and not is_number(name) else 0)
 
     def is_level2(self, label: str) -> bool:
-        return label in _level2_names(self.keywords) or (label.endswith("指标") and level1_of(label) is not None)
-
-    def is_known(self, label: str) -> bool:
-        return label in LEVEL1 or self.is_level2(label)
+        return _is_level2(self.level2_names, label)
 
     def is_skipped(self, name: str) -> bool:
-        folded = nfkc(name)
-        return folded.startswith("其中") or self.is_placeholder(name) or bool(_PLACEHOLDER_NAME.fullmatch(folded))
+        return _is_skipped(self.placeholders, name)
 
     def note_shifts(self, lines: Sequence[_Line]) -> None:
         run: list[_Line] = []
@@ -495,9 +542,10 @@ class _Importer:
 
     def join_fragments(self, lines: list[_Line], attr: str) -> None:
         labelled = [line for line in lines if getattr(line, attr)]
+        names = self.level2_names
         for here, there in itertools.pairwise(labelled):
             head, tail = getattr(here, attr), getattr(there, attr)
-            if self.is_known(head) or self.is_known(tail) or not self.is_known(head + tail):
+            if _is_known(names, head) or _is_known(names, tail) or not _is_known(names, head + tail):
                 continue
             if there.row.number - here.row.number > 4:
                 continue
@@ -511,11 +559,7 @@ class _Importer:
 
     def keyword(self, name: str) -> tuple[str, str] | None:
         folded = nfkc(name)
-        for category, words in self.keywords:
-            for word in words:
-                if nfkc(word) in folded:
-                    return category, word
-        return None
+        return next(((category, word) for category, word, key in self.folded_keywords if key in folded), None)
 
     def assign_level2(self, lines: list[_Line]) -> None:
         explicit = [i for i, line in enumerate(lines) if line.label2]
@@ -529,7 +573,8 @@ class _Importer:
                 current, moved_to = line.label2, None
                 line.level2 = current
                 continue
-            following = next((lines[j] for j in explicit if j > i), None)
+            after = bisect.bisect_right(explicit, i)
+            following = lines[explicit[after]] if after < len(explicit) else None
             if not current:
                 if following is not None and line.name:
                     line.level2 = following.label2
@@ -591,25 +636,25 @@ class _Importer:
     def indicator(self, line: _Line, columns: _Columns) -> Indicator:
         row, offset = line.row, line.offset
 
-        def text(key: str) -> str:
-            col = columns.get(key)
-            return "" if col is None else row.cell(col + offset)
-
-        target = join_target(text("op"), text("value"), text("unit")) if "value" in columns.index else text("target")
+        texts = line.texts
+        if "value" in texts:
+            target = join_target(texts.get("op", ""), texts["value"], texts.get("unit", ""))
+        else:
+            target = texts.get("target", "")
         weight_col = columns.index["weight"] + offset
-        weight = self.value(row, weight_col, "分值")
+        weight = self.value(texts["weight"], "分值", row, weight_col)
         score_col = columns.get("score")
-        score = None if score_col is None else self.value(row, score_col + offset, "得分")
-        reason = "" if self.is_placeholder(text("reason")) else text("reason")
+        score = None if score_col is None else self.value(texts["score"], "得分", row, score_col + offset)
+        reason = texts.get("reason", "")
         return Indicator(
             level1=line.level1,
             level2=line.level2,
             name=line.name,
             target_text=_one_line(target),
-            actual_text=_one_line(text("actual")),
+            actual_text=_one_line(texts.get("actual", "")),
             weight=weight,
             reported_score=score,
-            reason=reason,
+            reason="" if _is_placeholder(self.placeholders, reason) else reason,
             provenance=self.provenance(row, line.name_column),
         )
 
@@ -618,7 +663,7 @@ class _Importer:
         kept = []
         for line in lines:
             if line.name and self.is_skipped(line.name):
-                weight = number(line.row.cell(columns.index["weight"] + line.offset))
+                weight = number(line.texts["weight"])
                 if nfkc(line.name).startswith("其中") or not weight:
                     if nfkc(line.name).startswith("其中"):
                         message = f"breakdown row 「{line.name}」 skipped: the row above it carries the weight"
@@ -644,14 +689,30 @@ def import_grid(
         if level2_keywords is not None
         else default_vocabulary()[1]
     )
-    folded = frozenset([*words, *(nfkc(w) for w in words), ""])
-    return _Importer(grid, folded, keywords).run()
+    return _Importer(grid, _placeholder_set(tuple(words)), keywords).run()
+
+
+# The same vocabulary gives the same set objects, form after form: the memoised questions about cells take
+# them as keys, and a key compares fast with the one that was stored only when it is the same object.
+@lru_cache(maxsize=64)
+def _placeholder_set(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset([*words, *(nfkc(w) for w in words), ""])
+
+
+@lru_cache(maxsize=64)
+def _keyword_sets(
+    keywords: tuple[tuple[str, tuple[str, ...]], ...],
+) -> tuple[tuple[tuple[str, str, str], ...], frozenset[str], frozenset[str]]:
+    """The (二级, keyword, folded keyword) triples, the 二级 names, and those with the 一级 names."""
+    folded = tuple((k, w, nfkc(w)) for k, words in keywords for w in words)
+    level2_names = frozenset(k for k, _ in keywords)
+    return folded, level2_names, frozenset(LEVEL1) | level2_names
 
 
 def join_target(op: str, value: str, unit: str) -> str:
     """One target text from the split columns 指标性质, 指标值, 度量单位: ('≥', '3500', '人') -> '≥3500(人)'."""
     prefix = "" if nfkc(op) in ("定性", "定量", "") else op
-    unit_text = f"({unit})" if unit and value and number(nfkc(value)) is not None else unit if unit else ""
+    unit_text = f"({unit})" if unit and value and is_number(nfkc(value)) else unit if unit else ""
     return f"{prefix}{value}{unit_text}"
 
 
@@ -666,24 +727,57 @@ def strip_html(text: str) -> str:
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-def _columns(row: Row, spec: Iterable[tuple[str, tuple[str, ...]]], required: set[str]) -> dict[str, int] | None:
+_Spec = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def _columns(row: Row, spec: _Spec, required: set[str]) -> dict[str, int] | None:
     found: dict[str, int] = {}
+    name_of = _column_name(spec)
     for i, cell in enumerate(row.cells):
-        key = nfkc(cell)
-        if not key:
-            continue
-        for name, words in spec:
-            if any(w in key for w in words):
-                if name not in found:
-                    found[name] = i
-                break
+        name = name_of(nfkc(cell)) if cell else None
+        if name is not None and name not in found:
+            found[name] = i
     return found if required <= found.keys() and found else None
 
 
+@cache
+def _column_name(spec: _Spec) -> Callable[[str], str | None]:
+    """The column a folded header text names under `spec` (the first whose word it contains), memoised."""
+
+    @lru_cache(maxsize=4096)  # every row above the indicator table is tried as its header
+    def name_of(key: str) -> str | None:
+        return next((name for name, words in spec if any(w in key for w in words)), None)
+
+    return name_of
+
+
+def _texts(row: Row, columns: _Columns, offset: int) -> dict[str, str]:
+    """Each column's text in a row read with its cells moved by `offset` ('' beyond the row)."""
+    cells, n = row.cells, len(row.cells)
+    if not offset:  # most rows: every index is a cell's or, after padding, an empty one
+        return dict(zip(columns.keys, columns.pick(cells + ("",) * (columns.width - n)), strict=True))
+    return {key: cells[i] if 0 <= (i := col + offset) < n else "" for key, col in columns.index.items()}
+
+
+@lru_cache(maxsize=4096)
 def _label(text: str) -> str:
     return _POINTS_SUFFIX.sub("", nfkc(text))
 
 
+@lru_cache(maxsize=4096)
+def _plain_head(text: str) -> bool:
+    """True when a row whose first text this is can be no grade, total or stray-number row.
+
+    `grade` needs a grade word first; `is_total` a total word, or only numbers and grades; a stray row
+    only numbers.
+    """
+    head = nfkc(text)
+    if head.startswith(_GRADE_WORDS + _TOTAL_WORDS) or head in _GRADES:
+        return False
+    return not is_number(text) and not is_number(head)  # the stray test reads the cell, is_total its folded text
+
+
+@lru_cache(maxsize=8192)
 def _one_line(text: str) -> str:
     return "".join(part.strip() for part in text.splitlines())
 
@@ -693,7 +787,7 @@ def _same(a: str, b: str) -> bool:
 
 
 def _first_text(row: Row) -> str:
-    return next((c for c in row.cells if c), "")
+    return next(filter(None, row.cells), "")
 
 
 def _file_location(grid: Grid) -> Location:

@@ -84,6 +84,7 @@ class Grid:
         return found if found >= 0 else None
 
 
+@lru_cache(maxsize=16384)  # every indicator's provenance names its cell
 def cell_name(column: int, row: int) -> str:
     """Spreadsheet name of a cell from a 0-based column and a 1-based row: (4, 24) -> 'E24'."""
     letters = ""
@@ -126,6 +127,8 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _looks_binary(text: str) -> bool:
+    if _printable(text):
+        return False  # a control character is not printable: none here (a quick look; counting is slow)
     controls = len(_CONTROL.findall(text))
     return controls > max(2, len(text) // 100)
 
@@ -142,8 +145,9 @@ def text_grid(raw: bytes, file: str, delimiter: str | None = None) -> Grid:
         delimiter = "\t" if "\t" in text else ","
     rows: list[Row] = []
     if delimiter == "\t":
+        tidy = _tidy(text)
         for number, line in enumerate(lines, start=1):
-            rows.append(Row(number, _cells(line.split("\t"), file, number), line))
+            rows.append(Row(number, _cells(line.split("\t"), file, number, tidy=tidy), line))
         return Grid(file, tuple(rows), delimiter="\t")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     start = 1
@@ -157,16 +161,32 @@ def text_grid(raw: bytes, file: str, delimiter: str | None = None) -> Grid:
     return Grid(file, tuple(rows), delimiter=delimiter)
 
 
-def _cells(values: list[str], file: str, number: int) -> tuple[str, ...]:
+def _cells(values: list[str], file: str, number: int, *, tidy: bool = False) -> tuple[str, ...]:
     if len(values) > MAX_COLUMNS:
         raise FormError(f"row has more than {MAX_COLUMNS} cells", Location(file=file, line=number))
-    cells = [clean(v) for v in values]
+    cells = values if tidy else list(map(clean, values))
     while cells and not cells[-1]:
         cells.pop()
     return tuple(cells)
 
 
 _SPACE = re.compile(r"[ \t\u00a0\u3000\r]+")
+
+
+@lru_cache(maxsize=1)  # decode, then text_grid, ask of the same text
+def _printable(text: str) -> bool:
+    """True when the text has no character but printable ones, tabs and new lines (str.isprintable)."""
+    return text.replace("\t", "").replace("\n", "").isprintable()
+
+
+def _tidy(text: str) -> bool:
+    """True when `clean` returns every cell of this TSV text as it is: no blank but single inner spaces.
+
+    Every blank (str.isspace) other than the space is unprintable: `_printable` rules them all out.
+    """
+    if not _printable(text) or "  " in text or text.startswith(" ") or text.endswith(" "):
+        return False
+    return not any(pair in text for pair in (" \t", "\t ", " \n", "\n "))
 
 
 @lru_cache(maxsize=16384)  # cells repeat within and across tables (blanks, weights, targets)

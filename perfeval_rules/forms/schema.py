@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any
-
-import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
 
 from .._yaml import Document
 from ..errors import ErrorList, SchemaError, did_you_mean
@@ -108,15 +106,20 @@ def _is_number(checker: Any, instance: Any) -> bool:
     return isinstance(instance, int | Decimal) and not isinstance(instance, bool)
 
 
-_Validator = jsonschema.validators.extend(
-    jsonschema.Draft202012Validator,
-    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("number", _is_number),
-)
+@functools.cache
+def _validator_class() -> Any:
+    # jsonschema is imported on first use: a batch of tables never needs it, and it is slow to import.
+    import jsonschema
+
+    base = jsonschema.Draft202012Validator
+    return jsonschema.validators.extend(base, type_checker=base.TYPE_CHECKER.redefine("number", _is_number))
 
 
 def validate(doc: Document, schema: dict[str, Any] | None = None) -> None:
     """Check a loaded document against a schema (the form's by default); every error located, best first."""
-    validator = _Validator(schema if schema is not None else FORM_SCHEMA)
+    from jsonschema.exceptions import best_match
+
+    validator = _validator_class()(schema if schema is not None else FORM_SCHEMA)
     errors = list(validator.iter_errors(doc.data))
     if not errors:
         return
@@ -128,13 +131,15 @@ def validate(doc: Document, schema: dict[str, Any] | None = None) -> None:
     raise ErrorList(list(located))
 
 
-def _position(doc: Document, error: ValidationError) -> tuple[int, int]:
+def _position(doc: Document, error: Any) -> tuple[int, int]:
     loc = doc.locate(tuple(error.absolute_path))
     return (loc.line or 0, loc.column or 0)
 
 
-def _located(doc: Document, error: ValidationError) -> SchemaError:
+def _located(doc: Document, error: Any) -> SchemaError:
     while error.context:
+        from jsonschema.exceptions import best_match
+
         error = best_match(error.context) or error
     path = tuple(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
@@ -149,7 +154,7 @@ def _located(doc: Document, error: ValidationError) -> SchemaError:
     return SchemaError(f"{_dotted(path)}: {_message(error)}", doc.locate(path))
 
 
-def _message(error: ValidationError) -> str:
+def _message(error: Any) -> str:
     if error.validator == "type":
         return f"{_show(error.instance)} is not of type {' or '.join(_as_list(error.validator_value))}"
     return str(error.message)

@@ -13,8 +13,6 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any
 
-import jsonschema
-
 from .. import _yaml, resources
 from ..errors import Location, RuleSetError, SchemaError, did_you_mean
 from .normalize import normalize
@@ -186,19 +184,28 @@ class Vocabulary:
 
     @classmethod
     def from_mapping(
-        cls, mapping: Mapping[str, Any], document: _yaml.Document | None = None, *, path: tuple[str | int, ...] = ()
+        cls,
+        mapping: Mapping[str, Any],
+        document: _yaml.Document | None = None,
+        *,
+        path: tuple[str | int, ...] = (),
+        checked: bool = False,
     ) -> Vocabulary:
         """Validate `mapping` (a rule set's `vocabulary:` section) and build a vocabulary from it.
 
-        `document` and `path` (where the mapping sits in it) let errors name the file, line and column.
+        `document` and `path` (where the mapping sits in it) let errors name the file, line and column;
+        `checked` says the same mapping passed the schema before (the rule-set loader remembers it).
         """
 
         def locate(where: Iterable[str | int]) -> Location | None:
             return document.locate((*path, *where)) if document is not None else None
 
-        errors = list(jsonschema.Draft202012Validator(VOCABULARY_SCHEMA).iter_errors(mapping))
-        if errors:
-            raise _schema_error(jsonschema.exceptions.best_match(errors), locate)
+        if not checked:
+            import jsonschema  # only here: importing it costs a noticeable part of start-up
+
+            errors = list(jsonschema.Draft202012Validator(VOCABULARY_SCHEMA).iter_errors(mapping))
+            if errors:
+                raise _schema_error(jsonschema.exceptions.best_match(errors), locate)
 
         def words(values: Iterable[str]) -> Words:
             return tuple(normalize(v) for v in values)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import signal
+import threading
 import traceback
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -33,7 +35,7 @@ def render_template(result: Mapping[str, Any], fmt: str, template: Path | None, 
             raise InputError("template file not found", Location(file=str(template)))
         env = _environment(fmt, str(template.parent))
         name = template.name
-    with _template_errors(env):
+    with _template_errors(env), nullcontext() if template is None else _deadline(template):
         text = env.get_template(name).render(dict(result))
     return text
 
@@ -106,6 +108,42 @@ class _Sandbox(SandboxedEnvironment):
         if isinstance(seq, str | list | tuple) and isinstance(count, int) and len(seq) * count > MAX_SIZE:
             raise jinja2.exceptions.SecurityError(f"repeating a {type(seq).__name__} {count} times is too large")
         return left * right
+
+
+MAX_SECONDS = 10.0
+"""A user's template may render one report for at most this long (where a timer can stop it: not in threads)."""
+
+
+class _Overtime(BaseException):
+    """Raised by the timer into a render that ran out of time (not an Exception: nothing in Jinja2 catches it)."""
+
+
+@contextmanager
+def _deadline(template: Path) -> Iterator[None]:
+    """Stop the render inside the block after MAX_SECONDS with a TemplateError, on the main thread.
+
+    The range() and size bounds stop most runaway templates early; loops nested over the data (every
+    indicator within every indicator within ...) are only stopped by time.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield  # a thread (a Dask worker) cannot take a signal; the other bounds still hold
+        return
+
+    def overtime(signum: int, frame: Any) -> None:
+        raise _Overtime
+
+    previous = signal.signal(signal.SIGALRM, overtime)
+    signal.setitimer(signal.ITIMER_REAL, MAX_SECONDS)
+    try:
+        yield
+    except _Overtime:
+        raise TemplateError(
+            f"template took longer than {MAX_SECONDS:g} s to render one report (a runaway loop?)",
+            Location(file=str(template)),
+        ) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class _Steps:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import re
@@ -10,13 +11,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .. import _json
+from .. import __version__, _cache, _json
 from .._yaml import load_file
 from ..errors import ErrorList, Location, PerfevalError, RuleSetError, SchemaError, UsageError, did_you_mean
 from ..resources import rules_dir
 from . import _resolve
 from ._compile import Compiler, scope_names
-from ._schema import validate_schema
+from ._schema import schema_text, validate_schema
 from .model import Band, BudgetPolicy, Check, DirectionRule, Grade, Policy, Rounding, RuleSet, Tier, freeze
 
 _CACHE: dict[str, tuple[tuple[tuple[str, int], ...], RuleSet]] = {}
@@ -76,7 +77,9 @@ def resolve_file(path: Path, chain: tuple[Path, ...]) -> _resolve.Resolved:
     doc = load_file(path)
     if not isinstance(doc.data, dict):
         raise SchemaError("a rule set must be a mapping of keys (id, title, policies …)", doc.locate(()))
-    _raise(validate_schema(doc.data, doc.locate))
+    marker = _marker("file", _digest(doc.data))
+    if not _check_schema(doc.data, doc.locate, marker):
+        _cache.remember(marker)
     parent_name = doc.data.get("extends")
     if parent_name is None:
         return _resolve.single(doc)
@@ -218,11 +221,44 @@ def _literally_true(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.strip() == "true")
 
 
+def _digest(data: Any) -> str:
+    """The SHA-256 of data as canonical compact JSON."""
+    return hashlib.sha256(_json.dumps(data, indent=None).encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def _schemas_digest() -> str:
+    """What a schema check depends on besides the data: this version and both schemas."""
+    from ..notation.vocabulary import VOCABULARY_SCHEMA
+
+    both = f"{__version__}\n{schema_text()}\n{_json.dumps(VOCABULARY_SCHEMA, indent=None)}"
+    return hashlib.sha256(both.encode("utf-8")).hexdigest()
+
+
+def _marker(kind: str, digest: str) -> str:
+    """The cache marker saying that a rule-set file, or a whole (merged) rule set, with this digest passed."""
+    return f"valid-{kind}-{hashlib.sha256((_schemas_digest() + digest).encode()).hexdigest()}"
+
+
+def _check_schema(data: Any, locate: Callable[[tuple[str | int, ...]], Location], marker: str) -> bool:
+    """Raise the schema errors of `data`; True when it passed before (`marker` is known) and was not checked.
+
+    A rule set is loaded by every run and rarely changes: remembering that it passed spares each run
+    the schema checks and importing jsonschema, a good part of start-up.
+    """
+    if _cache.known(marker):
+        return True
+    _raise(validate_schema(data, locate))
+    return False
+
+
 def build(resolved: _resolve.Resolved, source: str) -> RuleSet:
     """Check the merged data and compile every expression into an immutable RuleSet."""
-    _raise(validate_schema(resolved.data, resolved.locate))
-    b = _Builder(resolved)
     d = resolved.data
+    sha256 = _digest(d)
+    marker = _marker("ruleset", sha256)
+    checked = _check_schema(d, resolved.locate, marker)
+    b = _Builder(resolved)
     for section in _resolve.LIST_SECTIONS:
         b.unique_ids(section)
     period = d.get("effective", {})
@@ -288,14 +324,14 @@ def build(resolved: _resolve.Resolved, source: str) -> RuleSet:
         from ..notation import Vocabulary
 
         doc, path = resolved.origin(("vocabulary",))
-        vocabulary = Vocabulary.from_mapping(d["vocabulary"], doc, path=path)
+        vocabulary = Vocabulary.from_mapping(d["vocabulary"], doc, path=path, checked=checked)
     except PerfevalError as exc:
         b.errors.append(exc)
     _raise(b.errors)
     assert vocabulary is not None  # otherwise an error was raised just above
     tol = d["tolerances"]
     eff = d.get("effective", {})
-    return RuleSet(
+    ruleset = RuleSet(
         id=str(d["id"]),
         title=str(d["title"]),
         version=str(d["version"]),
@@ -303,7 +339,7 @@ def build(resolved: _resolve.Resolved, source: str) -> RuleSet:
         effective_from=eff.get("from"),
         effective_to=eff.get("to"),
         lineage=resolved.lineage,
-        sha256=hashlib.sha256(_json.dumps(d, indent=None).encode("utf-8")).hexdigest(),
+        sha256=sha256,
         source=source,
         rounding=rounding,
         score_tolerance=Decimal(tol.get("score", Decimal("0.05"))),
@@ -319,3 +355,6 @@ def build(resolved: _resolve.Resolved, source: str) -> RuleSet:
         vocabulary_data=freeze(d["vocabulary"]),
         data=freeze(d),
     )
+    if not checked:
+        _cache.remember(marker)  # the whole rule set passed, its vocabulary included
+    return ruleset

@@ -1,0 +1,144 @@
+"""The importer's fast paths give exactly what the general path gives.
+
+Three shortcuts keep the import of a table fast: a TSV text in which `clean` would change no cell is split
+without it (`_tidy`); a row whose first text can start no grade, total or stray-number row skips those
+three tests (`_plain_head`); a row read in place picks its columns' cells at once (`_texts`). Each case
+of tests/data/forms/fast-paths.yaml is imported with the first two on and off; the properties below
+check the shortcuts' conditions on generated text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fuzzing import fuzz
+from hypothesis import given
+from hypothesis import strategies as st
+
+from perfeval_rules._yaml import load_file
+from perfeval_rules.errors import FormError
+from perfeval_rules.forms import _importer, _tables
+from perfeval_rules.forms._importer import _Columns, _Importer, _plain_head, _texts, import_grid, is_number
+from perfeval_rules.forms._tables import _CONTROL, Grid, Row, _looks_binary, _tidy, clean, text_grid
+
+CASES = load_file(Path(__file__).parent / "data" / "forms" / "fast-paths.yaml").data
+SEED = Path(__file__).resolve().parent.parent / "examples" / "xinhong-community-party-building.tsv"
+
+
+def table(case: dict[str, Any]) -> bytes:
+    """The case's rows as TSV bytes."""
+    newline = case.get("newline", "\n")
+    return "".join("\t".join(row) + newline for row in case["rows"]).encode("utf-8")
+
+
+def imported(raw: bytes, monkeypatch: pytest.MonkeyPatch, *, fast: bool) -> str:
+    """The form read from `raw` (its repr: Decimals with their digits), or the error it raises."""
+    with monkeypatch.context() as patch:
+        if not fast:
+            patch.setattr(_tables, "_tidy", lambda text: False)
+            patch.setattr(_importer, "_plain_head", lambda text: False)
+        try:
+            return repr(import_grid(text_grid(raw, "form.tsv", "\t")))
+        except FormError as exc:
+            return f"{exc} {exc.location!r}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_each_case_imports_as_through_the_general_path(case: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = table(case)
+    assert imported(raw, monkeypatch, fast=True) == imported(raw, monkeypatch, fast=False)
+
+
+def test_the_seed_imports_as_through_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = SEED.read_bytes()
+    assert _tidy(raw.decode("utf-8-sig"))  # the seed takes the fast path
+    assert imported(raw, monkeypatch, fast=True) == imported(raw, monkeypatch, fast=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "tidy"),
+    [
+        ("项目名称\t社区养老\n", True),
+        ("a b\tc\n", True),
+        ("a  b\n", False),
+        (" a\tb\n", False),
+        ("a \tb\n", False),
+        ("a\t b\n", False),
+        ("a\u3000b\n", False),
+        ("a\u00a0b\n", False),
+        ("a\u2003b\n", False),
+        ("a\u2028b\n", False),
+        ("a\r\nb\r\n", False),
+        ("a\x1f\tb\n", False),
+        ("a\n b\n", False),
+        ("a \nb\n", False),
+    ],
+)
+def test_tidy_takes_only_texts_that_clean_leaves_as_they_are(text: str, tidy: bool) -> None:
+    assert _tidy(text) is tidy
+
+
+_CHARS = st.sampled_from(["a", "优", " ", "\t", "\n", "\r", "\u3000", "\u00a0", "\u2003", "\u2028", "\x1f", "\x85"])
+
+
+@fuzz(500)
+@given(text=st.lists(_CHARS, max_size=40).map("".join))
+def test_a_tidy_text_has_only_cells_clean_leaves_alone(text: str) -> None:
+    if _tidy(text):
+        for line in text.splitlines():
+            for cell in line.split("\t"):
+                assert clean(cell) == cell
+
+
+_FIRST_CELLS = [
+    *("评分等级", "等级：优", "自评等级", "等级公路里程", "总分", "合计", "总计完成率", "综合得分"),
+    *("优", "良好", "不合格", "合格率", "12", "１２", "1,234", "3分", "- 2 -", "100%", "产出指标", "活动场次", ""),
+]
+_CELLS = st.sampled_from([*_FIRST_CELLS, "50", "98", "优", "≥90%", "说明"])
+
+
+@fuzz(500)
+@given(first=st.sampled_from(_FIRST_CELLS), rest=st.lists(_CELLS, max_size=6))
+def test_a_plain_head_starts_no_grade_total_or_stray_row(first: str, rest: list[str]) -> None:
+    cells = (first, *rest)
+    if not any(cells):
+        return
+    row = Row(1, cells, "\t".join(cells))
+    importer = _Importer(Grid("form.tsv", (row,)), frozenset({""}), ())
+    if _plain_head(next(c for c in cells if c)):
+        assert importer.grade(row) is None
+        assert not importer.is_total(row)
+        assert not all(is_number(c) for c in cells if c)
+
+
+@fuzz(300)
+@given(
+    cells=st.lists(st.sampled_from(["", "a", "50"]), max_size=12).map(tuple),
+    columns=st.lists(st.integers(0, 11), min_size=2, max_size=10, unique=True),
+    offset=st.sampled_from([-2, -1, 0, 1]),
+)
+def test_a_row_s_texts_are_its_cells_at_the_columns(cells: tuple[str, ...], columns: list[int], offset: int) -> None:
+    row = Row(1, cells, "\t".join(cells))
+    index = {f"c{i}": col for i, col in enumerate(columns)}
+    assert _texts(row, _Columns(index), offset) == {key: row.cell(col + offset) for key, col in index.items()}
+
+
+def test_every_blank_but_the_space_and_every_control_is_unprintable() -> None:
+    # what `_tidy` and `_looks_binary` rely on when a text is printable
+    chars = map(chr, range(0x110000))
+    assert [c for c in chars if c.isprintable() and ((c.isspace() and c != " ") or _CONTROL.match(c))] == []
+
+
+@fuzz(300)
+@given(text=st.lists(st.sampled_from([*"a优\t\n\r\x00\x1f\x85\u200b"]), max_size=300).map("".join))
+def test_binary_text_is_told_by_its_count_of_controls(text: str) -> None:
+    assert _looks_binary(text) is (len(_CONTROL.findall(text)) > max(2, len(text) // 100))
+
+
+@pytest.mark.parametrize("title", ["2023年度绩效自评表", "2023\uf98e度绩效自评表", "２０２３ 年度", "项目\t2023年"])
+def test_the_year_is_found_however_its_year_sign_is_written(title: str) -> None:
+    # `year` looks for the pattern only in folded texts that hold 年; U+F98E folds to 年
+    raw = f"{title}\n项目名称\t社区服务\n三级指标\t分值\n活动场次\t10\n".encode()
+    assert import_grid(text_grid(raw, "form.tsv", "\t")).year == 2023
