@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from decimal import Context, Decimal
 
+_PREC = 28
+# One context per rounding mode at the usual precision: making a Context costs more than the quantize.
+# Its flags may change as it is used; they never change a result (no trap is ever added).
+_CONTEXTS: dict[str, Context] = {}
+
 
 def quantize(value: Decimal, quantum: Decimal, rounding: str) -> Decimal:
     """`value` rounded to the step `quantum` (0.01) with `rounding`, however many digits it has.
@@ -12,4 +17,9 @@ def quantize(value: Decimal, quantum: Decimal, rounding: str) -> Decimal:
     1e40 at 2 places); this one is as precise as the result needs.
     """
     digits = max(value.adjusted(), 0) - quantum.adjusted() + 2
-    return value.quantize(quantum, context=Context(prec=max(28, digits), rounding=rounding))
+    if digits > _PREC:
+        return value.quantize(quantum, context=Context(prec=digits, rounding=rounding))
+    context = _CONTEXTS.get(rounding)
+    if context is None:
+        context = _CONTEXTS[rounding] = Context(prec=_PREC, rounding=rounding)
+    return value.quantize(quantum, context=context)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..notation.values import Notation
 
@@ -80,32 +81,47 @@ class IndicatorResult:
     source: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON contract form."""
-        return {
-            "index": self.index,
-            "level1": self.level1,
-            "level2": self.level2,
-            "name": self.name,
-            "target_text": self.target_text,
-            "actual_text": self.actual_text,
-            "target": self.target.to_dict(),
-            "actual": self.actual.to_dict(),
-            "kind": self.kind,
-            "direction": self.direction,
-            "met": self.met,
-            "tier": self.tier,
-            "weight": self.weight,
-            "score": self.score,
-            "reported_score": self.reported_score,
-            "reason": self.reason,
-            "policy": self.policy,
-            "trace": [t.to_dict() for t in self.trace],
-            "findings": [f.to_dict() for f in self.findings],
-            "source": self.source,
-        }
+        """The JSON contract form: every field in order, the parsed values, trace and findings as dicts."""
+        # The instance dict holds the fields in their order (the constructor, `indicator_result` and the
+        # engine all fill it so), which is the contract's order: copy it whole, then convert four values.
+        d = self.__dict__.copy()
+        d["target"] = _shown(self.target)
+        d["actual"] = _shown(self.actual)
+        d["trace"] = _trace_dicts(self.trace) if self.trace else []
+        d["findings"] = _finding_dicts(self.findings) if self.findings else []
+        return d
 
 
 _new = object.__new__
+
+
+# TraceStep.to_dict() and Finding.to_dict() over a tuple, written out: a call per item costs more than its dict.
+def _trace_dicts(trace: tuple[TraceStep, ...]) -> list[dict[str, Any]]:
+    return [{"step": t.step, "text": t.text} for t in trace]
+
+
+def _finding_dicts(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
+    # A Finding's instance dict holds its fields in order, as IndicatorResult's does.
+    return [f.__dict__.copy() for f in findings]
+
+
+_SHOWN: dict[int, tuple[Notation, dict[str, Any]]] = {}
+_SHOWN_MAX = 4096
+
+
+def _shown(value: Notation) -> dict[str, Any]:
+    """`value.to_dict()`, copied from the one made for this very object.
+
+    The engine shares each parsed value among all the rows with its text; a value is frozen and its
+    dict flat (numbers, text, flags), so a shallow copy is a new, equal dict. The entry keeps the value
+    alive, so that its id cannot be reused meanwhile.
+    """
+    hit = _SHOWN.get(id(value))
+    if hit is None or hit[0] is not value:
+        if len(_SHOWN) >= _SHOWN_MAX:
+            _SHOWN.clear()
+        hit = _SHOWN[id(value)] = (value, value.to_dict())
+    return hit[1].copy()
 
 
 def finding(
@@ -193,8 +209,8 @@ class BudgetResult:
             "reported_rate": self.reported_rate,
             "reported_score": self.reported_score,
             "policy": self.policy,
-            "trace": [t.to_dict() for t in self.trace],
-            "findings": [f.to_dict() for f in self.findings],
+            "trace": _trace_dicts(self.trace),
+            "findings": _finding_dicts(self.findings),
         }
 
 
@@ -226,7 +242,11 @@ class Evaluation:
     @property
     def summary(self) -> dict[str, int]:
         """Number of findings per severity."""
-        return {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITIES}
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for f in self.findings:
+            if f.severity in counts:
+                counts[f.severity] += 1
+        return counts
 
     def indicator(self, name: str) -> IndicatorResult:
         """The result of the indicator with exactly this name."""
@@ -274,7 +294,44 @@ class Evaluation:
             "reported_total": form.reported_total,
             "grade": self.grade,
             "reported_grade": form.reported_grade,
-            "findings": [f.to_dict() for f in self.findings],
+            "findings": _finding_dicts(self.findings),
             "summary": self.summary,
             "import_notes": [{"code": n.code, "message": n.message, "row": n.row} for n in form.import_notes],
         }
+
+
+T = TypeVar("T")
+
+
+def slots_maker(cls: type[T]) -> Callable[..., T]:
+    """A function making `cls(*values)` (a frozen dataclass with slots, every field given in order), faster.
+
+    The dataclass __init__ goes through object.__setattr__ for each field; this sets the slots directly.
+    """
+    setters = tuple(cls.__dict__[f.name].__set__ for f in fields(cls))  # type: ignore[arg-type]
+
+    def make(*values: Any) -> T:
+        made = _new(cls)
+        for put, value in zip(setters, values, strict=True):
+            put(made, value)
+        return made
+
+    return make
+
+
+_SUBTOTAL_SLOTS = tuple(Subtotal.__dict__[f.name].__set__ for f in fields(Subtotal))
+
+
+def make_subtotal(level1: str | None, weight: Decimal, score: Decimal, reported_score: Decimal | None) -> Subtotal:
+    """Subtotal(level1, weight, score, reported_score), as `slots_maker` makes it, without its loop (ten a form)."""
+    put_level1, put_weight, put_score, put_reported = _SUBTOTAL_SLOTS
+    made = _new(Subtotal)
+    put_level1(made, level1)
+    put_weight(made, weight)
+    put_score(made, score)
+    put_reported(made, reported_score)
+    return made
+
+
+make_budget_result = slots_maker(BudgetResult)
+make_evaluation = slots_maker(Evaluation)

@@ -17,10 +17,11 @@ same result a fresh computation would.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal, getcontext
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -53,8 +54,14 @@ from .model import (
     Subtotal,
     TraceStep,
     finding,
-    indicator_result,
+    make_budget_result,
+    make_evaluation,
+    make_subtotal,
 )
+
+_new = object.__new__
+_set = object.__setattr__
+_RESULT_FIELDS = tuple(f.name for f in dataclasses.fields(IndicatorResult))
 
 Env = dict[str, Any]
 Trace = list[TraceStep] | None  # None: tracing is off and no trace text is built
@@ -73,6 +80,7 @@ _MEMO_MAX = 20_000  # parsed texts and target/actual pairs: small entries
 # flat on long batches (about 16 MiB at most either way).
 _ROWS_MAX = {False: 32_768, True: 4_096}
 _PLANS_MAX = 16
+_START = object()  # before the first run of rows
 
 
 def evaluate(ruleset: RuleSet, form: Form, *, trace: bool = True) -> Evaluation:
@@ -82,31 +90,23 @@ def evaluate(ruleset: RuleSet, form: Form, *, trace: bool = True) -> Evaluation:
     """
     plan = _plan(ruleset)
     budget = _budget(plan, form, trace)
-    indicator = plan.indicator
-    indicators = tuple([indicator(n, ind, trace) for n, ind in enumerate(form.indicators, start=1)])
-    sums = _Sums(indicators)
+    sums = _Sums(plan, form.indicators, trace)
     total = plan.round((budget.score or _ZERO) + sums.scores)
-    grade = ruleset.grade_of(total)
+    grade = plan.grade_of(total)
     everything = _form_checks(plan, form, budget, sums, total, grade)
     everything += budget.findings
-    everything += sums.findings
-    everything.sort(key=_finding_order)
-    return Evaluation(
+    return make_evaluation(
         form,
         ruleset,
         __version__,
         budget,
-        indicators,
+        sums.results,
         sums.by_level1(),
         sums.by_level2(),
         total,
         grade,
-        tuple(everything),
+        sums.in_order(everything),
     )
-
-
-def _finding_order(f: Finding) -> tuple[int, int]:
-    return _ORDER[f.severity], -1 if f.index is None else f.index
 
 
 # --- values and expressions -------------------------------------------------------------------------
@@ -183,7 +183,7 @@ def _prepare(check: Check, scope: str) -> Prepared:
 
     def ready(expression: Any) -> Condition:
         wordy = all(types.get(name) in ("bool", "text") for name in expression.names)
-        return _Remembered(expression) if wordy else _runner(expression)
+        return _Remembered(expression).call if wordy else _runner(expression)
 
     return check, None if check.when is None else ready(check.when), ready(check.assertion)
 
@@ -194,30 +194,41 @@ class _Remembered:
     An expression is a pure function of those values, and a comparison or an `and` gives the same
     true or false for equal numbers whatever their digits, so a true or false result is kept and
     reused; an undefined result (its reason may quote a value as written) is computed every time.
+    `call` does the same as calling the object, as a plain function (a cheaper call on a hot path).
     """
 
-    __slots__ = ("expression", "key", "memo")
+    __slots__ = ("call", "expression", "key", "memo")
 
     def __init__(self, expression: Any) -> None:
         self.expression = expression
         names = sorted(expression.names)
         self.key: Callable[[Env], Any] = itemgetter(*names) if names else _nothing
         self.memo: dict[Any, bool] = {}
+        self.call: Condition = _remembering(expression, self.key, self.memo)
 
     def __call__(self, env: Env) -> Any:
+        return self.call(env)
+
+
+def _remembering(expression: Any, key_of: Callable[[Env], Any], memo: dict[Any, bool]) -> Condition:
+    recall = memo.get
+
+    def remembered(env: Env) -> Any:
         try:
-            key = self.key(env)
-            hit = self.memo.get(key)
+            key = key_of(env)
+            hit = recall(key)
         except (KeyError, TypeError):  # a name the environment lacks; an unhashable (signalling NaN) value
-            return _run(self.expression, env)
+            return _run(expression, env)
         if hit is None:
-            value = _run(self.expression, env)
+            value = _run(expression, env)
             if type(value) is not bool:
                 return value
-            if len(self.memo) >= _MEMO_MAX:
-                self.memo.clear()
-            self.memo[key] = hit = value
+            if len(memo) >= _MEMO_MAX:
+                memo.clear()
+            memo[key] = hit = value
         return hit
+
+    return remembered
 
 
 def describe(value: Notation) -> str:
@@ -250,10 +261,13 @@ def _plan(ruleset: RuleSet) -> _Plan:
     return plan
 
 
-def _reads(ruleset: RuleSet, checks: tuple[Check, ...]) -> set[str]:
-    """Canonical names of the indicator variables the rule set's expressions and messages read."""
+def _reads(ruleset: RuleSet, checks: tuple[Check, ...], *, direction: bool = True) -> set[str]:
+    """Canonical names of the indicator variables the rule set's expressions and messages read.
+
+    With `direction=False`, those read once the direction is known: by policies, checks and messages.
+    """
     names: set[str] = set()
-    expressions: list[Any] = [r.when for r in ruleset.direction]
+    expressions: list[Any] = [r.when for r in ruleset.direction] if direction else []
     expressions += [e for p in ruleset.policies for e in (p.when, p.score)]
     expressions += [e for c in checks for e in (c.when, c.assertion)]
     for expression in expressions:
@@ -315,7 +329,24 @@ class _Pair:
 class _Row:
     """An indicator's outcome apart from where it stands: what every row with the same key gets."""
 
-    __slots__ = ("actual", "direction", "findings", "kind", "met", "policy", "score", "target", "tier", "trace")
+    __slots__ = (
+        "actual",
+        "direction",
+        "findings",
+        "kind",
+        "met",
+        "policy",
+        "score",
+        "short",
+        "target",
+        "template",
+        "tier",
+        "trace",
+    )
+
+    findings: tuple[tuple[str, str, str, int], ...]  # code, severity, message and the severity's rank
+    short: bool  # weight, score and reported score all `_short`: sums of them are exact in any order
+    template: dict[str, Any]  # an IndicatorResult's instance dict: this outcome's fields set, the row's own None
 
     def __init__(
         self,
@@ -326,10 +357,35 @@ class _Row:
         score: Decimal | None,
         findings: tuple[Found, ...],
         trace: tuple[TraceStep, ...],
+        ind: Indicator,
     ) -> None:
         self.target, self.actual, self.kind, self.tier = pair.target, pair.actual, pair.kind, pair.tier
         self.direction, self.met, self.policy, self.score = direction, met, policy, score
-        self.findings, self.trace = findings, trace
+        self.findings = tuple((c, s, m, _ORDER[s]) for c, s, m in findings)
+        self.trace = trace
+        # The row's key holds the weight and reported score by their text: every row sharing it has these digits.
+        self.short = _short(ind.weight) and _short(score) and _short(ind.reported_score)
+        template = _new(IndicatorResult).__dict__
+        for name in _RESULT_FIELDS:  # the fields' order, which the copies keep
+            template[name] = None
+        template.update(target=self.target, actual=self.actual, kind=self.kind, direction=direction, met=self.met)
+        template.update(tier=self.tier, score=score, policy=policy, trace=trace)
+        self.template = template
+
+
+def _short(value: Decimal | None) -> bool:
+    """Whether `value` is absent, or finite with at most 10 digits before and 9 after the point.
+
+    A sum of fewer than 10^8 such values never needs more than 28 digits, so every partial sum is exact
+    whatever the grouping, with the exponent of its most precise term.
+    """
+    if value is None:
+        return True
+    if type(value) is not Decimal:
+        return False
+    # Plain digits only: an exponent (1E+2, 1E-7), NaN or Infinity is not short.
+    whole, _, part = str(value).lstrip("-").partition(".")
+    return whole.isdigit() and len(whole) <= 10 and len(part) <= 9 and (part.isdigit() or not part)
 
 
 class _Plan:
@@ -343,22 +399,43 @@ class _Plan:
         # Indicator conditions repeat across rows and are remembered. A budget or form condition is
         # remembered only when it reads no number: the amounts and totals of forms seldom repeat.
         self.indicator_checks = tuple(
-            (c, None if c.when is None else _Remembered(c.when), _Remembered(c.assertion)) for c in checks["indicator"]
+            (c, None if c.when is None else _Remembered(c.when).call, _Remembered(c.assertion).call)
+            for c in checks["indicator"]
         )
         self.budget_checks = tuple(_prepare(c, "budget-check") for c in checks["budget"])
         self.form_checks = tuple(_prepare(c, "form-check") for c in checks["form"])
-        self.direction = tuple((rule, _Remembered(rule.when)) for rule in ruleset.direction)
-        self.policies = tuple((policy, _Remembered(policy.when)) for policy in ruleset.policies)
+        self.direction = tuple((rule, _Remembered(rule.when).call) for rule in ruleset.direction)
+        self.policies = tuple((policy, _Remembered(policy.when).call) for policy in ruleset.policies)
         self.quantum = ruleset.rounding.quantum
         self.mode = ROUNDING_MODES[ruleset.rounding.mode]
         self.rate_tolerance = ruleset.rate_tolerance / 100
         self.parsed: dict[tuple[str, str], Notation] = {}
+        self.grades: dict[Decimal, str | None] = {}
         self.pairs: dict[tuple[str, str], _Pair] = {}
         self.rows: tuple[dict[tuple[Any, ...], _Row], dict[tuple[Any, ...], _Row]] = ({}, {})
+        # Row outcomes again, keyed by what a row is once its direction is known (see `_row`).
+        self.directed: tuple[dict[tuple[Any, ...], _Row], dict[tuple[Any, ...], _Row]] = ({}, {})
         reads = _reads(ruleset, checks["indicator"])
         fields = [f for f in _ROW_FIELDS if f in reads]
         self.row_key: Callable[[Indicator], Any] = attrgetter(*fields) if fields else _nothing
         self.reads_has_reason = "has_reason" in reads
+        after = _reads(ruleset, checks["indicator"], direction=False)
+        fields = [f for f in _ROW_FIELDS if f in after]
+        self.directed_key: Callable[[Indicator], Any] = attrgetter(*fields) if fields else _nothing
+        self.directed_has_reason = "has_reason" in after
+
+    def grade_of(self, total: Decimal) -> str | None:
+        """`ruleset.grade_of(total)`, remembered by value: bands compare numbers, so 90 and 90.00 share a grade."""
+        try:
+            if total in self.grades:
+                return self.grades[total]
+        except TypeError:  # an unhashable (signalling NaN) value
+            return self.ruleset.grade_of(total)
+        grade = self.ruleset.grade_of(total)
+        if len(self.grades) >= _MEMO_MAX:
+            self.grades.clear()
+        self.grades[total] = grade
+        return grade
 
     def round(self, value: Decimal) -> Decimal:
         """`value` at the rule set's places and mode (as `Rounding.apply`)."""
@@ -405,54 +482,6 @@ class _Plan:
         if p.target_value is not None and p.actual_value is not None and p.target_value != 0:
             p.ratio = p.actual_value / p.target_value
         return p
-
-    def indicator(self, index: int, ind: Indicator, trace: bool) -> IndicatorResult:
-        """The result of one indicator row."""
-        weight, reported = ind.weight, ind.reported_score
-        # Decimals by their text: 2 and 2.00 are equal but print differently, so they must not share an entry.
-        key = (
-            ind.target_text,
-            ind.actual_text,
-            None if weight is None else str(weight),
-            None if reported is None else str(reported),
-            self.row_key(ind),
-            bool(ind.reason.strip()) if self.reads_has_reason else None,
-        )
-        memo = self.rows[trace]
-        row = memo.get(key)
-        if row is None:
-            row = self._row(ind, trace)
-            if len(memo) >= _ROWS_MAX[trace]:
-                memo.clear()
-            memo[key] = row
-        source = None
-        provenance = ind.provenance
-        if provenance is not None:
-            source = provenance.cell or (f"row {provenance.row}" if provenance.row is not None else None)
-        name = ind.name
-        findings = tuple([finding(c, s, m, name, index, source) for c, s, m in row.findings]) if row.findings else ()
-        return indicator_result(
-            index,
-            ind.level1,
-            ind.level2,
-            name,
-            ind.target_text,
-            ind.actual_text,
-            row.target,
-            row.actual,
-            row.kind,
-            row.direction,
-            row.met,
-            row.tier,
-            weight,
-            row.score,
-            reported,
-            ind.reason,
-            row.policy,
-            row.trace,
-            findings,
-            source,
-        )
 
     def _row(self, ind: Indicator, tracing: bool) -> _Row:
         ruleset = self.ruleset
@@ -501,6 +530,35 @@ class _Plan:
         }
         findings: list[Found] = []
         direction = self._direction(p, env, trace, findings) if kind == "quantitative" else None
+        # From here on the outcome is a function of the key below: rows that differ only in fields read
+        # by the direction rules alone (二级 for implied cost targets) and got the same direction the same
+        # way share it.
+        weight, reported = ind.weight, ind.reported_score
+        key = (
+            ind.target_text,
+            ind.actual_text,
+            None if weight is None else str(weight),
+            None if reported is None else str(reported),
+            direction,
+            tuple(findings),
+            None if trace is None else tuple(trace),
+            self.directed_key(ind),
+            bool(ind.reason.strip()) if self.directed_has_reason else None,
+        )
+        memo = self.directed[tracing]
+        row = memo.get(key)
+        if row is None:
+            row = self._directed(ind, p, env, direction, findings, trace)
+            if len(memo) >= _ROWS_MAX[tracing]:
+                memo.clear()
+            memo[key] = row
+        return row
+
+    def _directed(
+        self, ind: Indicator, p: _Pair, env: Env, direction: str | None, findings: list[Found], trace: Trace
+    ) -> _Row:
+        """The rest of `_row` once the direction is known."""
+        ruleset, kind = self.ruleset, p.kind
         env["direction"] = direction or ""
         met = p.met
         if p.scorable and p.tier is None and p.actual_value is not None:
@@ -523,7 +581,14 @@ class _Plan:
         env["score"], env["has_score"], env["policy"] = score, score is not None, policy or ""
         findings += _check_findings(self.indicator_checks, "indicator-check", env, trace)
         return _Row(
-            p, direction, met if p.scorable else None, policy, score, tuple(findings), tuple(trace) if trace else ()
+            p,
+            direction,
+            met if p.scorable else None,
+            policy,
+            score,
+            tuple(findings),
+            tuple(trace) if trace else (),
+            ind,
         )
 
     def _direction(self, p: _Pair, env: Env, trace: Trace, findings: list[Found]) -> str | None:
@@ -727,18 +792,18 @@ def _budget(plan: _Plan, form: Form, tracing: bool) -> BudgetResult:
         found.append(("score-undefined", "error", f"预算执行率得分无法计算：{reason}（不计分）"))
     env["score"], env["has_score"] = score, score is not None
     found += _check_findings(plan.budget_checks, "budget-check", env, trace)
-    return BudgetResult(
-        initial_budget=initial,
-        budget=budget,
-        executed=executed,
-        rate=rate_pct,
-        weight=ruleset.budget.weight,
-        score=score,
-        reported_rate=reported_rate,
-        reported_score=reported,
-        policy="budget",
-        trace=tuple(trace) if trace else (),
-        findings=tuple(Finding(c, s, m, None, None, cell) for c, s, m in found),
+    return make_budget_result(  # BudgetResult(initial_budget, budget, executed, rate, weight, score, ...)
+        initial,
+        budget,
+        executed,
+        rate_pct,
+        ruleset.budget.weight,
+        score,
+        reported_rate,
+        reported,
+        "budget",
+        tuple(trace) if trace else (),
+        tuple([finding(c, s, m, None, None, cell) for c, s, m in found]),
     )
 
 
@@ -746,20 +811,143 @@ def _budget(plan: _Plan, form: Form, tracing: bool) -> BudgetResult:
 
 
 class _Sums:
-    """One pass over the results: the total of the scores, subtotals per 一级 and 二级, sums the form checks read.
+    """One pass over the indicator rows: their results, the total of the scores, subtotals per 一级 and 二级,
+    the sums the form checks read, and the rows' findings by severity.
 
-    Every sum adds in row order starting from Decimal(0), exactly as `sum(..., Decimal(0))` would.
+    Every sum is what adding in row order from Decimal(0) gives, as `sum(..., Decimal(0))` would, with a
+    zero weight or score left out of the subtotals (`x or Decimal(0)`: it adds nothing to a sum that starts
+    at Decimal(0), whose exponent is already <= 0).
     """
 
-    def __init__(self, indicators: tuple[IndicatorResult, ...]) -> None:
-        # `x or Decimal(0)` adds nothing to a sum that starts at Decimal(0) (its exponent is already <= 0),
-        # so a missing or zero weight or score is skipped rather than added.
-        scores = weights = reported_sum = _ZERO
-        findings: list[Finding] = []
+    def __init__(self, plan: _Plan, rows: tuple[Indicator, ...], tracing: bool) -> None:
+        memo = plan.rows[tracing]
+        row_key, reads_has_reason = plan.row_key, plan.reads_has_reason
+        results: list[IndicatorResult] = []
+        # Findings of the rows per severity rank, in row order: the order `in_order` needs, with no sort.
+        ranked: tuple[list[Finding], ...] = tuple([] for _ in SEVERITIES)
+        # Sums per run of rows with the same 一级 and 二级: (一级, 二级, weight, score, reported or None).
+        runs: list[tuple[Any, ...]] = []
+        run1: Any = _START  # the current run's 一级 and 二级, and its sums so far
+        run2: Any = _START
+        run_weight = run_score = _ZERO
+        run_reported: Decimal | None = None
+        zeros = _ZERO  # the zero weights, which count in the weight sum (their exponent) but in no subtotal
+        short = True
+        for index, ind in enumerate(rows, start=1):
+            target_text = ind.target_text
+            actual_text = ind.actual_text
+            weight = ind.weight
+            reported = ind.reported_score
+            reason = ind.reason
+            # Decimals by their text: 2 and 2.00 are equal but print differently, so they must not share an entry.
+            key = (
+                target_text,
+                actual_text,
+                None if weight is None else str(weight),
+                None if reported is None else str(reported),
+                row_key(ind),
+                # bool(reason.strip()), without the call for the usual empty reason
+                (reason != "" and not reason.isspace()) if reads_has_reason else None,
+            )
+            row = memo.get(key)
+            if row is None:
+                row = plan._row(ind, tracing)
+                if len(memo) >= _ROWS_MAX[tracing]:
+                    memo.clear()
+                memo[key] = row
+            source = None
+            provenance = ind.provenance
+            if provenance is not None:
+                source = provenance.cell or (f"row {provenance.row}" if provenance.row is not None else None)
+            name, name1, name2, score = ind.name, ind.level1, ind.level2, row.score
+            findings: tuple[Finding, ...] = ()
+            if row.findings:
+                made = []
+                for code, severity, message, rank in row.findings:
+                    f = _new(Finding)
+                    d = f.__dict__
+                    d["code"] = code
+                    d["severity"] = severity
+                    d["message"] = message
+                    d["indicator"] = name
+                    d["index"] = index
+                    d["cell"] = source
+                    made.append(f)
+                    ranked[rank].append(f)
+                findings = tuple(made)
+            # IndicatorResult(...): the row's template (its fields in order) copied, the row's own fields set.
+            d = row.template.copy()
+            d["index"] = index
+            d["level1"] = name1
+            d["level2"] = name2
+            d["name"] = name
+            d["target_text"] = target_text
+            d["actual_text"] = actual_text
+            d["weight"] = weight
+            d["reported_score"] = reported
+            d["reason"] = reason
+            d["findings"] = findings
+            d["source"] = source
+            result = _new(IndicatorResult)
+            _set(result, "__dict__", d)
+            results.append(result)
+
+            if not row.short:
+                short = False
+            if name2 != run2 or name1 != run1:
+                if run1 is not _START:
+                    runs.append((run1, run2, run_weight, run_score, run_reported))
+                run1, run2, run_weight, run_score, run_reported = name1, name2, _ZERO, _ZERO, None
+            if weight is not None:
+                if weight:
+                    run_weight += weight
+                else:
+                    zeros += weight
+            if score:
+                run_score += score
+            if reported is not None:
+                run_reported = (_ZERO if run_reported is None else run_reported) + reported
+        if run1 is not _START:
+            runs.append((run1, run2, run_weight, run_score, run_reported))
+        self.results = tuple(results)
+        self.ranked = ranked
+        if short and _exact_context():
+            self._add(runs, zeros)
+        else:
+            self._add_in_row_order(self.results)
+
+    def _add(self, runs: list[tuple[Any, ...]], zeros: Decimal) -> None:
+        """The sums from the runs' sums: exact, so the same as adding the rows in order."""
+        scores, weights, reported_sum = _ZERO, zeros, _ZERO
         # name -> [level1 of its first row (None for 一级 itself), weight, score, reported or None]
         level1: dict[str, list[Any]] = {}
         level2: dict[str, list[Any]] = {}
-        for i in indicators:
+        for name1, name2, weight, score, reported in runs:
+            one = level1.get(name1)
+            if one is None:
+                one = level1[name1] = [None, _ZERO, _ZERO, None]
+            two = level2.get(name2)
+            if two is None:
+                two = level2[name2] = [name1, _ZERO, _ZERO, None]
+            weights += weight
+            one[1] += weight
+            two[1] += weight
+            scores += score
+            one[2] += score
+            two[2] += score
+            if reported is not None:
+                reported_sum += reported
+                one[3] = (_ZERO if one[3] is None else one[3]) + reported
+                two[3] = (_ZERO if two[3] is None else two[3]) + reported
+        self.scores, self.weights, self.reported = scores, weights, reported_sum  # weights: rows that have one
+        self.level1, self.level2 = level1, level2
+
+    def _add_in_row_order(self, results: tuple[IndicatorResult, ...]) -> None:
+        """The sums added row by row: for numbers too long for `_add` or an unusual decimal context."""
+        scores = weights = reported_sum = _ZERO
+        level1: dict[str, list[Any]] = {}
+        level2: dict[str, list[Any]] = {}
+        for i in results:
             weight, score, reported = i.weight, i.score, i.reported_score
             one = level1.get(i.level1)
             if one is None:
@@ -780,18 +968,39 @@ class _Sums:
                 reported_sum += reported
                 one[3] = (_ZERO if one[3] is None else one[3]) + reported
                 two[3] = (_ZERO if two[3] is None else two[3]) + reported
-            if i.findings:
-                findings += i.findings
-        self.scores, self.weights, self.reported = scores, weights, reported_sum  # weights: rows that have one
-        self.findings, self.level1, self.level2 = findings, level1, level2
+        self.scores, self.weights, self.reported = scores, weights, reported_sum
+        self.level1, self.level2 = level1, level2
 
     def by_level1(self) -> tuple[tuple[str, Subtotal], ...]:
         """Subtotals per 一级, in the order the categories first appear."""
-        return tuple((name, Subtotal(level1, w, s, r)) for name, (level1, w, s, r) in self.level1.items())
+        return tuple([(name, make_subtotal(level1, w, s, r)) for name, (level1, w, s, r) in self.level1.items()])
 
     def by_level2(self) -> tuple[tuple[str, Subtotal], ...]:
         """Subtotals per 二级 with the 一级 of their first row, in the order they first appear."""
-        return tuple((name, Subtotal(l1, w, s, r)) for name, (l1, w, s, r) in self.level2.items())
+        return tuple([(name, make_subtotal(l1, w, s, r)) for name, (l1, w, s, r) in self.level2.items()])
+
+    def in_order(self, others: list[Finding]) -> tuple[Finding, ...]:
+        """`others` (form and budget findings, no index) and the rows' findings, by severity, then index.
+
+        The same order as a stable sort on (severity, index or -1): within a severity, findings without
+        an index keep their order ahead of the rows', and the rows' come in row order, which is index order.
+        """
+        if not others:
+            return tuple([f for part in self.ranked for f in part])
+        out: list[Finding] = []
+        for rank, part in enumerate(self.ranked):
+            out += [f for f in others if _ORDER[f.severity] == rank]
+            out += part
+        return tuple(out)
+
+
+def _exact_context() -> bool:
+    """Whether the thread's decimal context adds `_short` numbers exactly, with +0 for any zero sum.
+
+    ROUND_FLOOR is left out: there x + (-x) is -0, and the sign of a zero sum could depend on the grouping.
+    """
+    context = getcontext()
+    return context.prec >= 28 and context.rounding != ROUND_FLOOR and context.Emax >= 28 and context.Emin <= -28
 
 
 _COLUMNS = (("initial_budget", "年初预算数"), ("budget", "全年预算数"), ("executed", "全年执行数"))
@@ -819,7 +1028,7 @@ def _form_checks(
     ruleset = plan.ruleset
     weights = sums.weights
     gap, column = _funds_gap(form)
-    reported_total_grade = ruleset.grade_of(form.reported_total) if form.reported_total is not None else None
+    reported_total_grade = plan.grade_of(form.reported_total) if form.reported_total is not None else None
     env: Env = {
         "total": total,
         "reported_total": form.reported_total,
@@ -842,4 +1051,4 @@ def _form_checks(
     if grade is None:
         found.append(("grade-undefined", "warning", f"总分 {fmt(total)} 不在任何等级区间内"))
     found += _check_findings(plan.form_checks, "form-check", env, None)
-    return [Finding(c, s, m) for c, s, m in found]
+    return [finding(c, s, m, None, None, None) for c, s, m in found]
