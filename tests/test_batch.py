@@ -122,6 +122,18 @@ def test_jobs_2_is_byte_identical_to_jobs_1(inputs: Path, tmp_path: Path) -> Non
     assert first == _run("evaluate", str(inputs), "--rules", "cn-mof-2020", "-j", "1")
 
 
+@pytest.mark.parametrize(("chunk", "window"), [(1, 1), (2, 1), (3, 2), (8, 0)])
+def test_workers_take_tasks_in_chunks_and_results_keep_input_order(inputs: Path, chunk: int, window: int) -> None:
+    from perfeval_rules.batch import EvaluateWork, ProcessExecutor, SerialExecutor, tasks_for
+
+    tasks = tasks_for([str(p) for p in sorted(inputs.iterdir())] * 3)  # 15 tasks: chunks of 1, 2, 3 and 8
+    work = EvaluateWork("cn-mof-2020", "json", trace=False)
+    serial = list(SerialExecutor().map(work, tasks))
+    parallel = list(ProcessExecutor(2, window=window, chunk=chunk).map(work, tasks))
+    assert [r.task.index for r in parallel] == list(range(15))
+    assert parallel == serial
+
+
 def test_json_array_is_streamed_exactly_as_before(inputs: Path, tmp_path: Path) -> None:
     from perfeval_rules import evaluate, load_ruleset
     from perfeval_rules.forms import load_form

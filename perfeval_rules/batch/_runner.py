@@ -8,6 +8,7 @@ runner feeds results to a `Sink` in input order, so every executor gives byte-id
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import signal
 import sys
@@ -183,10 +184,15 @@ def _ignore_sigint() -> None:
 
 @dataclass
 class ProcessExecutor:
-    """Runs tasks in `workers` processes, at most `window` in flight, so memory stays flat on long batches."""
+    """Runs tasks in `workers` processes, at most `window` in flight, so memory stays flat on long batches.
+
+    Tasks travel in chunks of `chunk`: handing each over and taking its result back costs the main
+    process, which also writes every report, about as much as a small form takes to evaluate.
+    """
 
     workers: int
-    window: int = 0  # 0: four tasks per worker
+    window: int = 0  # chunks in flight; 0: four per worker
+    chunk: int = 8
 
     def map(self, work: Work, tasks: Iterable[Task]) -> Iterator[TaskResult]:
         """The results of `work` over `tasks`, in task order, computed ahead by the workers."""
@@ -204,9 +210,18 @@ class ProcessExecutor:
             context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_sigint)
         try:
-            yield from in_order(lambda task: pool.submit(work, task), tasks, self.window or 4 * self.workers)
+            source = iter(tasks)
+            chunks = iter(lambda: list(itertools.islice(source, self.chunk)), [])  # until a chunk comes back empty
+            window = self.window or 4 * self.workers
+            for results in in_order(lambda chunk: pool.submit(_each, work, chunk), chunks, window):
+                yield from results
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _each(work: Work, chunk: list[Task]) -> list[TaskResult]:
+    """`work` over a chunk of tasks, in a worker process."""
+    return [work(task) for task in chunk]
 
 
 def in_order(submit: Callable[[Any], Any], tasks: Iterable[Any], window: int) -> Iterator[Any]:
