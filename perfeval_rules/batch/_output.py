@@ -225,7 +225,8 @@ class JsonArraySink:
             return
         for form in result.forms:
             # An element of an indented array is the object's own text indented one level deeper.
-            self.out.write((b"[" if self.count == 0 else b",") + b"\n  " + form.report.replace(b"\n", b"\n  "))
+            self.out.write(b"[\n  " if self.count == 0 else b",\n  ")
+            self.out.write(form.report.replace(b"\n", b"\n  "))
             self.count += 1
             ranks = [n for n, sev in enumerate(SEVERITIES) if form.summary["counts"][sev]]
             if ranks and (self.worst is None or ranks[0] < self.worst):
