@@ -15,7 +15,6 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,6 +198,8 @@ class ProcessExecutor:
         # fork while this process has one thread: workers start at once with the rule set, the engine's
         # memos and every module already loaded here. With other threads (a progress bar), forking could
         # copy a lock some thread holds: forkserver, from a clean process; where there is none, spawn.
+        from concurrent.futures import ProcessPoolExecutor  # here: a run without --jobs never needs it
+
         context: multiprocessing.context.BaseContext
         if sys.platform == "linux" and threading.active_count() == 1:
             context = multiprocessing.get_context("fork")
