@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import _yaml
+from .._slots import slots_maker
 from ..errors import FormError, Location
 
 MAX_ROWS = 50_000
@@ -47,6 +48,9 @@ class Row:
     def blank(self) -> bool:
         """True when every cell is empty."""
         return not any(self.cells)
+
+
+_row = slots_maker(Row)  # Row(number, cells, text), a row of every table
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +140,7 @@ def _looks_binary(text: str) -> bool:
 def text_grid(raw: bytes, file: str, delimiter: str | None = None) -> Grid:
     """A grid from TSV (split on tabs) or CSV (the csv module); `None` picks tabs if the text has any."""
     text = decode(raw, file)
-    if not text.strip():
+    if not text or text.isspace():  # what strip() would leave empty, without copying the text
         raise FormError("empty file: no table to import", Location(file=file))
     lines = text.splitlines()
     if len(lines) > MAX_ROWS:
@@ -147,7 +151,12 @@ def text_grid(raw: bytes, file: str, delimiter: str | None = None) -> Grid:
     if delimiter == "\t":
         tidy = _tidy(text)
         for number, line in enumerate(lines, start=1):
-            rows.append(Row(number, _cells(line.split("\t"), file, number, tidy=tidy), line))
+            if tidy and len(line) < MAX_COLUMNS:
+                # `clean` leaves every cell as it is and the line is too short for too many: drop trailing blanks
+                kept = line.rstrip("\t")
+                rows.append(_row(number, tuple(kept.split("\t")) if kept else (), line))
+            else:
+                rows.append(_row(number, _cells(line.split("\t"), file, number), line))
         return Grid(file, tuple(rows), delimiter="\t")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     start = 1
@@ -161,10 +170,10 @@ def text_grid(raw: bytes, file: str, delimiter: str | None = None) -> Grid:
     return Grid(file, tuple(rows), delimiter=delimiter)
 
 
-def _cells(values: list[str], file: str, number: int, *, tidy: bool = False) -> tuple[str, ...]:
+def _cells(values: list[str], file: str, number: int) -> tuple[str, ...]:
     if len(values) > MAX_COLUMNS:
         raise FormError(f"row has more than {MAX_COLUMNS} cells", Location(file=file, line=number))
-    cells = values if tidy else list(map(clean, values))
+    cells = list(map(clean, values))
     while cells and not cells[-1]:
         cells.pop()
     return tuple(cells)
