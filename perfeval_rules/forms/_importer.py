@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, lru_cache
 
+from .._slots import slots_maker
 from ..errors import FormError, Location
 from ._tables import Grid, Row, cell_name
 from .model import Form, FundsRow, ImportNote, Indicator, Provenance
@@ -93,6 +94,11 @@ def default_vocabulary() -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, .
     data = bundled_vocabulary_mapping()
     keywords = tuple((str(k), tuple(str(w) for w in v)) for k, v in data["level2_keywords"].items())
     return tuple(str(p) for p in data["placeholders"]), keywords
+
+
+# Provenance(file, sheet, row, cell) and Indicator(level1, …, provenance), one of each per indicator row
+_provenance = slots_maker(Provenance)
+_indicator = slots_maker(Indicator)
 
 
 @lru_cache(maxsize=8192)  # the same cells and keywords are folded many times per table
@@ -224,7 +230,7 @@ class _Importer:
         return Decimal(digits)
 
     def provenance(self, row: Row, column: int) -> Provenance:
-        return Provenance(self.grid.file, self.grid.sheet, row.number, cell_name(column, row.number))
+        return _provenance(self.grid.file, self.grid.sheet, row.number, cell_name(column, row.number))
 
     # -- the whole form --------------------------------------------------------------------------
 
@@ -634,28 +640,38 @@ class _Importer:
             line.level1 = current
 
     def indicator(self, line: _Line, columns: _Columns) -> Indicator:
-        row, offset = line.row, line.offset
-
-        texts = line.texts
+        row, offset, texts = line.row, line.offset, line.texts
         if "value" in texts:
             target = join_target(texts.get("op", ""), texts["value"], texts.get("unit", ""))
         else:
             target = texts.get("target", "")
-        weight_col = columns.index["weight"] + offset
-        weight = self.value(texts["weight"], "分值", row, weight_col)
+        # `value` for 分值 and 得分, its number read here: the call only for the error of a text that is none
+        weight_text = texts["weight"]
+        digits = _value_digits(self.placeholders, weight_text, "分")
+        if digits:
+            weight: Decimal | None = Decimal(digits)
+        else:
+            weight = None if digits is None else self.value(weight_text, "分值", row, columns.index["weight"] + offset)
         score_col = columns.get("score")
-        score = None if score_col is None else self.value(texts["score"], "得分", row, score_col + offset)
+        score = None
+        if score_col is not None:
+            score_text = texts["score"]
+            digits = _value_digits(self.placeholders, score_text, "分")
+            if digits:
+                score = Decimal(digits)
+            elif digits is not None:
+                score = self.value(score_text, "得分", row, score_col + offset)
         reason = texts.get("reason", "")
-        return Indicator(
-            level1=line.level1,
-            level2=line.level2,
-            name=line.name,
-            target_text=_one_line(target),
-            actual_text=_one_line(texts.get("actual", "")),
-            weight=weight,
-            reported_score=score,
-            reason="" if _is_placeholder(self.placeholders, reason) else reason,
-            provenance=self.provenance(row, line.name_column),
+        return _indicator(
+            line.level1,
+            line.level2,
+            line.name,
+            _one_line(target),  # target_text
+            _one_line(texts.get("actual", "")),  # actual_text
+            weight,
+            score,  # reported_score
+            "" if _is_placeholder(self.placeholders, reason) else reason,
+            self.provenance(row, line.name_column),
         )
 
     def skip_rows(self, lines: list[_Line], columns: _Columns) -> list[_Line]:
