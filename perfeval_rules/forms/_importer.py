@@ -96,8 +96,7 @@ def default_vocabulary() -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, .
     return tuple(str(p) for p in data["placeholders"]), keywords
 
 
-# Provenance(file, sheet, row, cell) and Indicator(level1, …, provenance), one of each per indicator row
-_provenance = slots_maker(Provenance)
+# Indicator(level1, …, provenance), one per indicator row; a class of fewer fields is made as fast by its __init__
 _indicator = slots_maker(Indicator)
 
 
@@ -230,7 +229,7 @@ class _Importer:
         return Decimal(digits)
 
     def provenance(self, row: Row, column: int) -> Provenance:
-        return _provenance(self.grid.file, self.grid.sheet, row.number, cell_name(column, row.number))
+        return Provenance(self.grid.file, self.grid.sheet, row.number, cell_name(column, row.number))
 
     # -- the whole form --------------------------------------------------------------------------
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from .. import _yaml
-from .._slots import slots_maker
 from ..errors import FormError, Location
 
 MAX_ROWS = 50_000
@@ -48,9 +47,6 @@ class Row:
     def blank(self) -> bool:
         """True when every cell is empty."""
         return not any(self.cells)
-
-
-_row = slots_maker(Row)  # Row(number, cells, text), a row of every table
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +150,9 @@ def text_grid(raw: bytes, file: str, delimiter: str | None = None) -> Grid:
             if tidy and len(line) < MAX_COLUMNS:
                 # `clean` leaves every cell as it is and the line is too short for too many: drop trailing blanks
                 kept = line.rstrip("\t")
-                rows.append(_row(number, tuple(kept.split("\t")) if kept else (), line))
+                rows.append(Row(number, tuple(kept.split("\t")) if kept else (), line))
             else:
-                rows.append(_row(number, _cells(line.split("\t"), file, number), line))
+                rows.append(Row(number, _cells(line.split("\t"), file, number), line))
         return Grid(file, tuple(rows), delimiter="\t")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     start = 1
@@ -193,7 +189,11 @@ def _tidy(text: str) -> bool:
 
     Every blank (str.isspace) other than the space is unprintable: `_printable` rules them all out.
     """
-    if not _printable(text) or "  " in text or text.startswith(" ") or text.endswith(" "):
+    if not _printable(text):
+        return False
+    if " " not in text:  # most tables: one scan instead of the six below
+        return True
+    if "  " in text or text.startswith(" ") or text.endswith(" "):
         return False
     return not any(pair in text for pair in (" \t", "\t ", " \n", "\n "))
 
