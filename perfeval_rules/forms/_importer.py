@@ -234,7 +234,7 @@ class _Importer:
     # -- the whole form --------------------------------------------------------------------------
 
     def run(self) -> Form:
-        rows = [r for r in self.grid.rows if not r.blank]
+        rows = [r for r in self.grid.rows if any(r.cells)]  # not r.blank, without a property call per row
         if not rows:
             raise FormError("empty table: no rows to import", _file_location(self.grid))
         head_at = next((i for i, r in enumerate(rows) if self.indicator_columns(r) is not None), None)
@@ -386,7 +386,7 @@ class _Importer:
         total_weight = total = grade = None
         done = False
         for row in body:
-            plain = _plain_head(_first_text(row))  # most rows: skip the grade, total and stray-number tests
+            plain = _plain_head(next(filter(None, row.cells), ""))  # most rows: no grade, total or stray tests
             if not plain and (found := self.grade(row)) is not None:
                 grade = found or grade
                 continue
@@ -465,8 +465,10 @@ class _Importer:
             if points is not None and (best_points is None or points > best_points):
                 best, best_points, texts = offset, points, shifted
         name = _one_line(texts["name"])
-        label1 = _label(texts["level1"]) if "level1" in texts else ""
-        label2 = _label(texts["level2"]) if "level2" in texts else ""
+        label1 = texts.get("level1", "")
+        label1 = _label(label1) if label1 else ""  # most rows leave the merged category cells blank
+        label2 = texts.get("level2", "")
+        label2 = _label(label2) if label2 else ""
         if name and not (label1 or label2) and _label(name) in self.known_labels:
             # a category on its own row, in the 三级 column: it labels the rows below, it is no indicator
             label1, label2 = (_label(name), "") if _label(name) in LEVEL1 else ("", _label(name))
