@@ -142,3 +142,11 @@ def test_the_year_is_found_however_its_year_sign_is_written(title: str) -> None:
     # `year` looks for the pattern only in folded texts that hold 年; U+F98E folds to 年
     raw = f"{title}\n项目名称\t社区服务\n三级指标\t分值\n活动场次\t10\n".encode()
     assert import_grid(text_grid(raw, "form.tsv", "\t")).year == 2023
+
+
+def test_a_row_of_too_many_cells_is_refused_in_tidy_text_too() -> None:
+    raw = ("项目名称\t社区养老\n" + "三级指标\t分值" + "\t" * 255 + "\n").encode()
+    assert _tidy(raw.decode())
+    with pytest.raises(FormError, match="row has more than 256 cells") as caught:
+        text_grid(raw, "form.tsv", "\t")
+    assert caught.value.location is not None and caught.value.location.line == 2

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
+from .._slots import slots_maker
 from ..notation.values import Notation
 
 if TYPE_CHECKING:
@@ -298,25 +298,6 @@ class Evaluation:
             "summary": self.summary,
             "import_notes": [{"code": n.code, "message": n.message, "row": n.row} for n in form.import_notes],
         }
-
-
-T = TypeVar("T")
-
-
-def slots_maker(cls: type[T]) -> Callable[..., T]:
-    """A function making `cls(*values)` (a frozen dataclass with slots, every field given in order), faster.
-
-    The dataclass __init__ goes through object.__setattr__ for each field; this sets the slots directly.
-    """
-    setters = tuple(cls.__dict__[f.name].__set__ for f in fields(cls))  # type: ignore[arg-type]
-
-    def make(*values: Any) -> T:
-        made = _new(cls)
-        for put, value in zip(setters, values, strict=True):
-            put(made, value)
-        return made
-
-    return make
 
 
 _SUBTOTAL_SLOTS = tuple(Subtotal.__dict__[f.name].__set__ for f in fields(Subtotal))

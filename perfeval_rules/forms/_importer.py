@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, lru_cache
 
+from .._slots import slots_maker
 from ..errors import FormError, Location
 from ._tables import Grid, Row, cell_name
 from .model import Form, FundsRow, ImportNote, Indicator, Provenance
@@ -93,6 +94,10 @@ def default_vocabulary() -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, .
     data = bundled_vocabulary_mapping()
     keywords = tuple((str(k), tuple(str(w) for w in v)) for k, v in data["level2_keywords"].items())
     return tuple(str(p) for p in data["placeholders"]), keywords
+
+
+# Indicator(level1, …, provenance), one per indicator row; a class of fewer fields is made as fast by its __init__
+_indicator = slots_maker(Indicator)
 
 
 @lru_cache(maxsize=8192)  # the same cells and keywords are folded many times per table
@@ -229,7 +234,7 @@ class _Importer:
     # -- the whole form --------------------------------------------------------------------------
 
     def run(self) -> Form:
-        rows = [r for r in self.grid.rows if not r.blank]
+        rows = [r for r in self.grid.rows if any(r.cells)]  # not r.blank, without a property call per row
         if not rows:
             raise FormError("empty table: no rows to import", _file_location(self.grid))
         head_at = next((i for i, r in enumerate(rows) if self.indicator_columns(r) is not None), None)
@@ -381,7 +386,7 @@ class _Importer:
         total_weight = total = grade = None
         done = False
         for row in body:
-            plain = _plain_head(_first_text(row))  # most rows: skip the grade, total and stray-number tests
+            plain = _plain_head(next(filter(None, row.cells), ""))  # most rows: no grade, total or stray tests
             if not plain and (found := self.grade(row)) is not None:
                 grade = found or grade
                 continue
@@ -460,8 +465,10 @@ class _Importer:
             if points is not None and (best_points is None or points > best_points):
                 best, best_points, texts = offset, points, shifted
         name = _one_line(texts["name"])
-        label1 = _label(texts["level1"]) if "level1" in texts else ""
-        label2 = _label(texts["level2"]) if "level2" in texts else ""
+        label1 = texts.get("level1", "")
+        label1 = _label(label1) if label1 else ""  # most rows leave the merged category cells blank
+        label2 = texts.get("level2", "")
+        label2 = _label(label2) if label2 else ""
         if name and not (label1 or label2) and _label(name) in self.known_labels:
             # a category on its own row, in the 三级 column: it labels the rows below, it is no indicator
             label1, label2 = (_label(name), "") if _label(name) in LEVEL1 else ("", _label(name))
@@ -634,28 +641,38 @@ class _Importer:
             line.level1 = current
 
     def indicator(self, line: _Line, columns: _Columns) -> Indicator:
-        row, offset = line.row, line.offset
-
-        texts = line.texts
+        row, offset, texts = line.row, line.offset, line.texts
         if "value" in texts:
             target = join_target(texts.get("op", ""), texts["value"], texts.get("unit", ""))
         else:
             target = texts.get("target", "")
-        weight_col = columns.index["weight"] + offset
-        weight = self.value(texts["weight"], "分值", row, weight_col)
+        # `value` for 分值 and 得分, its number read here: the call only for the error of a text that is none
+        weight_text = texts["weight"]
+        digits = _value_digits(self.placeholders, weight_text, "分")
+        if digits:
+            weight: Decimal | None = Decimal(digits)
+        else:
+            weight = None if digits is None else self.value(weight_text, "分值", row, columns.index["weight"] + offset)
         score_col = columns.get("score")
-        score = None if score_col is None else self.value(texts["score"], "得分", row, score_col + offset)
+        score = None
+        if score_col is not None:
+            score_text = texts["score"]
+            digits = _value_digits(self.placeholders, score_text, "分")
+            if digits:
+                score = Decimal(digits)
+            elif digits is not None:
+                score = self.value(score_text, "得分", row, score_col + offset)
         reason = texts.get("reason", "")
-        return Indicator(
-            level1=line.level1,
-            level2=line.level2,
-            name=line.name,
-            target_text=_one_line(target),
-            actual_text=_one_line(texts.get("actual", "")),
-            weight=weight,
-            reported_score=score,
-            reason="" if _is_placeholder(self.placeholders, reason) else reason,
-            provenance=self.provenance(row, line.name_column),
+        return _indicator(
+            line.level1,
+            line.level2,
+            line.name,
+            _one_line(target),  # target_text
+            _one_line(texts.get("actual", "")),  # actual_text
+            weight,
+            score,  # reported_score
+            "" if _is_placeholder(self.placeholders, reason) else reason,
+            self.provenance(row, line.name_column),
         )
 
     def skip_rows(self, lines: list[_Line], columns: _Columns) -> list[_Line]:

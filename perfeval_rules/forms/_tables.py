@@ -136,7 +136,7 @@ def _looks_binary(text: str) -> bool:
 def text_grid(raw: bytes, file: str, delimiter: str | None = None) -> Grid:
     """A grid from TSV (split on tabs) or CSV (the csv module); `None` picks tabs if the text has any."""
     text = decode(raw, file)
-    if not text.strip():
+    if not text or text.isspace():  # what strip() would leave empty, without copying the text
         raise FormError("empty file: no table to import", Location(file=file))
     lines = text.splitlines()
     if len(lines) > MAX_ROWS:
@@ -147,7 +147,12 @@ def text_grid(raw: bytes, file: str, delimiter: str | None = None) -> Grid:
     if delimiter == "\t":
         tidy = _tidy(text)
         for number, line in enumerate(lines, start=1):
-            rows.append(Row(number, _cells(line.split("\t"), file, number, tidy=tidy), line))
+            if tidy and len(line) < MAX_COLUMNS:
+                # `clean` leaves every cell as it is and the line is too short for too many: drop trailing blanks
+                kept = line.rstrip("\t")
+                rows.append(Row(number, tuple(kept.split("\t")) if kept else (), line))
+            else:
+                rows.append(Row(number, _cells(line.split("\t"), file, number), line))
         return Grid(file, tuple(rows), delimiter="\t")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     start = 1
@@ -161,10 +166,10 @@ def text_grid(raw: bytes, file: str, delimiter: str | None = None) -> Grid:
     return Grid(file, tuple(rows), delimiter=delimiter)
 
 
-def _cells(values: list[str], file: str, number: int, *, tidy: bool = False) -> tuple[str, ...]:
+def _cells(values: list[str], file: str, number: int) -> tuple[str, ...]:
     if len(values) > MAX_COLUMNS:
         raise FormError(f"row has more than {MAX_COLUMNS} cells", Location(file=file, line=number))
-    cells = values if tidy else list(map(clean, values))
+    cells = list(map(clean, values))
     while cells and not cells[-1]:
         cells.pop()
     return tuple(cells)
@@ -184,7 +189,11 @@ def _tidy(text: str) -> bool:
 
     Every blank (str.isspace) other than the space is unprintable: `_printable` rules them all out.
     """
-    if not _printable(text) or "  " in text or text.startswith(" ") or text.endswith(" "):
+    if not _printable(text):
+        return False
+    if " " not in text:  # most tables: one scan instead of the six below
+        return True
+    if "  " in text or text.startswith(" ") or text.endswith(" "):
         return False
     return not any(pair in text for pair in (" \t", "\t ", " \n", "\n "))
 
