@@ -52,11 +52,11 @@ def summarize(result: Mapping[str, Any], name: str, file: str, sheet: str | None
         "lost": lost,
     }
     # Through JSON and back, so a summary read from the manifest on --resume is exactly the same data.
-    same: dict[str, Any] = loads(_json.dumps(summary, indent=None))
+    same: dict[str, Any] = loads(_json.dumpb(summary))
     return same
 
 
-def loads(text: str) -> Any:
+def loads(text: str | bytes) -> Any:
     """JSON with every non-integer number as an exact Decimal."""
     return json.loads(text, parse_float=Decimal)
 
