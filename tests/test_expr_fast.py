@@ -45,6 +45,14 @@ EXPRESSIONS = (
     "not b or y < x",
     "x = null",
     "1 < x",
+    "x - y",
+    "x / y",
+    "min(x, 1) * y",
+    "abs(x - y) <= 0.5",
+    "round(x, y)",
+    "max(x, y, 2)",
+    "x * 2 + y",
+    "abs(a)",
 )
 VALUES = st.one_of(
     st.none(),
@@ -64,6 +72,8 @@ def _general(text: str) -> Any:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_compiler, "_fast_compare", lambda *args: args[-1])
         patch.setattr(_compiler, "_logical_pair", lambda *args: args[-1])
+        patch.setattr(_compiler, "_one_step", lambda *args: args[-1])
+        patch.setattr(_compiler, "_builtin_call", lambda *args: args[-1])
         return compile_expression(text, SCOPE)
 
 
@@ -77,10 +87,10 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def test_the_inline_paths_are_used() -> None:
-    texts = ("x > 0", "x <= y", 's == "优"', "b and c")
-    names = {text: compile_expression(text, SCOPE)._run.__name__ for text in texts}
-    assert names == {"x > 0": "number_literal", "x <= y": "numbers", 's == "优"': "literal", "b and c": "logical_pair"}
-    assert {GENERAL[text]._run.__name__ for text in ("x > 0", "b and c")} == {"compare", "logical"}
+    texts = ("x > 0", "x <= y", 's == "优"', "b and c", "x - y", "abs(a)", "round(x, y)")
+    names = [compile_expression(text, SCOPE)._run.__name__ for text in texts]
+    assert names == ["number_literal", "numbers", "literal", "logical_pair", "one_step", "call_one", "call_two"]
+    assert [GENERAL[text]._run.__name__ for text in texts[3:]] == ["logical", "arithmetic", "call", "call"]
 
 
 @pytest.mark.parametrize("text", EXPRESSIONS)

@@ -266,6 +266,8 @@ class _Compiler:
                     return Undefined(f"number out of range in {source!r}")
             return acc
 
+        if len(chain) == 1:
+            return _Part(_one_step(first_fn, chain[0][0], chain[0][1], arithmetic), Type.NUMBER, self.desc(node))
         return _Part(arithmetic, Type.NUMBER, self.desc(node))
 
     def _not(self, node: n.Not) -> _Part:
@@ -492,6 +494,23 @@ def _fast_compare(left: _Part, right: _Part, op: Callable[[Any, Any], bool], kin
     return general
 
 
+def _one_step(first: Fn, apply: Callable[[Decimal, Decimal], Decimal], second: Fn, general: Fn) -> Fn:
+    """`general` (one operator between two numbers) with its usual case inline: two numbers, no trap."""
+
+    def one_step(env: Env) -> Value:
+        a = first(env)
+        if type(a) is Decimal:
+            b = second(env)
+            if type(b) is Decimal:
+                try:
+                    return apply(a, b)
+                except ArithmeticError:
+                    pass
+        return general(env)
+
+    return one_step
+
+
 def _logical_pair(operands: tuple[tuple[Fn, str], ...], decisive: bool, symbol: str, general: Fn) -> Fn:
     """`general` (`and`/`or` of two operands) unrolled: the same result and reason as its loop."""
     (first, first_desc), (second, second_desc) = operands
@@ -641,7 +660,41 @@ def _caller(fn: Function, checks: tuple[tuple[Fn, type | None, Type, str, str], 
             return result
         return Undefined(f"{name}() gave {_kind(result).shown}, expected {returns.shown}")
 
-    return call
+    return _builtin_call(impl, checks, call) if builtin and len(checks) in (1, 2) else call
+
+
+def _builtin_call(
+    impl: Callable[..., Value], checks: tuple[tuple[Fn, type | None, Type, str, str], ...], general: Fn
+) -> Fn:
+    """`general` (a built-in function of one or two arguments) with its loop over the arguments unrolled."""
+    (arg, pytype, want, desc, label) = checks[0]
+    if len(checks) == 1:
+
+        def call_one(env: Env) -> Value:
+            v = arg(env)
+            if type(v) is not pytype:
+                problem = _check_arg(v, want, desc, label)
+                if problem is not None:
+                    return problem
+            return impl(v)
+
+        return call_one
+    (arg2, pytype2, want2, desc2, label2) = checks[1]
+
+    def call_two(env: Env) -> Value:
+        v = arg(env)
+        if type(v) is not pytype:
+            problem = _check_arg(v, want, desc, label)
+            if problem is not None:
+                return problem
+        w = arg2(env)
+        if type(w) is not pytype2:
+            problem = _check_arg(w, want2, desc2, label2)
+            if problem is not None:
+                return problem
+        return impl(v, w)
+
+    return call_two
 
 
 def _check_arg(value: Value, want: Type, desc: str, label: str) -> Undefined | None:
