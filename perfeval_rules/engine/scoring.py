@@ -346,7 +346,8 @@ class _Row:
 
     findings: tuple[tuple[str, str, str, int], ...]  # code, severity, message and the severity's rank
     short: bool  # weight, score and reported score all `_short`: sums of them are exact in any order
-    template: dict[str, Any]  # an IndicatorResult's instance dict: this outcome's fields set, the row's own None
+    # An IndicatorResult's instance dict: this outcome's fields set, no findings, the row's own fields None.
+    template: dict[str, Any]
 
     def __init__(
         self,
@@ -369,7 +370,7 @@ class _Row:
         for name in _RESULT_FIELDS:  # the fields' order, which the copies keep
             template[name] = None
         template.update(target=self.target, actual=self.actual, kind=self.kind, direction=direction, met=self.met)
-        template.update(tier=self.tier, score=score, policy=policy, trace=trace)
+        template.update(tier=self.tier, score=score, policy=policy, trace=trace, findings=())
         self.template = template
 
 
@@ -860,21 +861,6 @@ class _Sums:
             if provenance is not None:
                 source = provenance.cell or (f"row {provenance.row}" if provenance.row is not None else None)
             name, name1, name2, score = ind.name, ind.level1, ind.level2, row.score
-            findings: tuple[Finding, ...] = ()
-            if row.findings:
-                made = []
-                for code, severity, message, rank in row.findings:
-                    f = _new(Finding)
-                    d = f.__dict__
-                    d["code"] = code
-                    d["severity"] = severity
-                    d["message"] = message
-                    d["indicator"] = name
-                    d["index"] = index
-                    d["cell"] = source
-                    made.append(f)
-                    ranked[rank].append(f)
-                findings = tuple(made)
             # IndicatorResult(...): the row's template (its fields in order) copied, the row's own fields set.
             d = row.template.copy()
             d["index"] = index
@@ -886,8 +872,22 @@ class _Sums:
             d["weight"] = weight
             d["reported_score"] = reported
             d["reason"] = reason
-            d["findings"] = findings
-            d["source"] = source
+            if source is not None:
+                d["source"] = source
+            if row.findings:
+                made = []
+                for code, severity, message, rank in row.findings:
+                    f = _new(Finding)
+                    fd = f.__dict__
+                    fd["code"] = code
+                    fd["severity"] = severity
+                    fd["message"] = message
+                    fd["indicator"] = name
+                    fd["index"] = index
+                    fd["cell"] = source
+                    made.append(f)
+                    ranked[rank].append(f)
+                d["findings"] = tuple(made)
             result = _new(IndicatorResult)
             _set(result, "__dict__", d)
             results.append(result)
