@@ -18,7 +18,6 @@ same result a fresh computation would.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 from collections.abc import Callable, Mapping
 from decimal import ROUND_FLOOR, Decimal, getcontext
@@ -174,7 +173,15 @@ def _check_findings(checks: tuple[Prepared, ...], scope: str, env: Env, trace: T
 
 def _runner(expression: Any) -> Condition:
     """Run `expression` on an environment, as `_run` does."""
-    return functools.partial(_run, expression)
+    function = expression.function
+
+    def run(env: Env) -> Any:
+        try:
+            return function(env)
+        except PerfevalError as exc:
+            return Undefined(exc.message)
+
+    return run
 
 
 def _prepare(check: Check, scope: str) -> Prepared:
@@ -405,6 +412,7 @@ class _Plan:
         )
         self.budget_checks = tuple(_prepare(c, "budget-check") for c in checks["budget"])
         self.form_checks = tuple(_prepare(c, "form-check") for c in checks["form"])
+        self.budget_score = _runner(ruleset.budget.score)
         self.direction = tuple((rule, _Remembered(rule.when).call) for rule in ruleset.direction)
         self.policies = tuple((policy, _Remembered(policy.when).call) for policy in ruleset.policies)
         self.quantum = ruleset.rounding.quantum
@@ -782,7 +790,7 @@ def _budget(plan: _Plan, form: Form, tracing: bool) -> BudgetResult:
         trace.append(TraceStep("actual", f"执行率 = {fmt(executed)} / {fmt(budget)} = {fmt(rate_pct)}%"))
         trace.append(TraceStep("policy", "budget" + (f": {ruleset.budget.doc}" if ruleset.budget.doc else "")))
         trace.append(TraceStep("expression", f"{ruleset.budget.score.text} = {ruleset.budget.score.explain(env)}"))
-    value = _run(ruleset.budget.score, env)
+    value = plan.budget_score(env)
     score: Decimal | None = None
     if isinstance(value, Decimal | int) and not isinstance(value, bool):
         score = plan.round(Decimal(value))

@@ -44,6 +44,11 @@ class Expression:
         """The value for `env` (keyed by canonical variable names); Undefined instead of any error."""
         return self._run(env)
 
+    @property
+    def function(self) -> Fn:
+        """What `evaluate` calls, as a plain function of the environment: one call fewer on a hot path."""
+        return self._run
+
     def explain(self, env: Env) -> str:
         """The expression as written with each variable replaced by its value in `env`."""
         out: list[str] = []
