@@ -297,6 +297,7 @@ class _Pair:
         "actual",
         "actual_value",
         "bound",
+        "env",
         "implied_op",
         "kind",
         "met",
@@ -331,6 +332,8 @@ class _Pair:
         self.range_direction: str | None = None
         self.ratio: Decimal | None = None
         self.notes: list[TraceStep] = []
+        # The part of an indicator's environment that comes from the pair (and the rule set), made once.
+        self.env: Env | None = None
 
 
 class _Row:
@@ -503,40 +506,44 @@ class _Plan:
                 TraceStep("actual", f"{ind.actual_text} → {describe(actual)}"),
                 *p.notes,
             ]
-        env: Env = {
-            "level1": ind.level1,
-            "level2": ind.level2,
-            "name": ind.name,
-            "target_text": ind.target_text,
-            "actual_text": ind.actual_text,
-            "kind": kind,
-            "target_kind": target.kind,
-            "actual_kind": actual.kind,
-            "op": p.op,
-            "implied_op": p.implied_op,
-            "unit": p.unit,
-            "direction": "",
-            "weight": ind.weight,
-            "has_weight": ind.weight is not None,
-            "target": p.target_value,
-            "actual": p.actual_value,
-            "ratio": None,
-            "met": False,
-            "tier": None,
-            "tier_band": "",
-            "tiered": False,
-            "scorable": p.scorable,
-            "actual_bound": p.bound,
-            "actual_word": p.word,
-            "unit_mismatch": p.unit_mismatch,
-            "reported_score": ind.reported_score,
-            "has_reported": ind.reported_score is not None,
-            "reason": ind.reason,
-            "has_reason": bool(ind.reason.strip()),
-            "over_factor": ruleset.over_achievement,
-            "score_tolerance": ruleset.score_tolerance,
-            "rate_tolerance": self.rate_tolerance,
-        }
+        env = p.env
+        if env is None:
+            p.env = env = {
+                "kind": kind,
+                "target_kind": target.kind,
+                "actual_kind": actual.kind,
+                "op": p.op,
+                "implied_op": p.implied_op,
+                "unit": p.unit,
+                "direction": "",
+                "target": p.target_value,
+                "actual": p.actual_value,
+                "ratio": None,
+                "met": False,
+                "tier": None,
+                "tier_band": "",
+                "tiered": False,
+                "scorable": p.scorable,
+                "actual_bound": p.bound,
+                "actual_word": p.word,
+                "unit_mismatch": p.unit_mismatch,
+                "over_factor": ruleset.over_achievement,
+                "score_tolerance": ruleset.score_tolerance,
+                "rate_tolerance": self.rate_tolerance,
+            }
+        # The pair's part of the environment, copied, and the row's own part set.
+        env = env.copy()
+        env["level1"] = ind.level1
+        env["level2"] = ind.level2
+        env["name"] = ind.name
+        env["target_text"] = ind.target_text
+        env["actual_text"] = ind.actual_text
+        env["weight"] = ind.weight
+        env["has_weight"] = ind.weight is not None
+        env["reported_score"] = ind.reported_score
+        env["has_reported"] = ind.reported_score is not None
+        env["reason"] = ind.reason
+        env["has_reason"] = bool(ind.reason.strip())
         findings: list[Found] = []
         direction = self._direction(p, env, trace, findings) if kind == "quantitative" else None
         # From here on the outcome is a function of the key below: rows that differ only in fields read
