@@ -417,7 +417,10 @@ class _Plan:
         self.form_checks = tuple(_prepare(c, "form-check") for c in checks["form"])
         self.budget_score = _runner(ruleset.budget.score)
         self.direction = tuple((rule, _Remembered(rule.when).call) for rule in ruleset.direction)
-        self.policies = tuple((policy, _Remembered(policy.when).call) for policy in ruleset.policies)
+        self.policies = tuple(
+            (policy, _Remembered(policy.when).call, None if policy.score is None else _runner(policy.score))
+            for policy in ruleset.policies
+        )
         self.quantum = ruleset.rounding.quantum
         self.mode = ROUNDING_MODES[ruleset.rounding.mode]
         self.rate_tolerance = ruleset.rate_tolerance / 100
@@ -626,7 +629,7 @@ class _Plan:
         return None
 
     def _score(self, env: Env, trace: Trace, findings: list[Found]) -> tuple[str | None, Decimal | None]:
-        for policy, when in self.policies:
+        for policy, when, run in self.policies:
             applies = when(env)
             if applies is not True:
                 if _is_undefined(applies):
@@ -636,13 +639,13 @@ class _Plan:
                 continue
             if trace is not None:
                 trace.append(TraceStep("policy", f"{policy.id}" + (f": {policy.doc}" if policy.doc else "")))
-            if policy.score is None:
+            if policy.score is None or run is None:
                 if trace is not None:
                     trace.append(TraceStep("expression", "no score (counted as 0 in the total)"))
                 return policy.id, None
             if trace is not None:
                 trace.append(TraceStep("expression", f"{policy.score.text} = {policy.score.explain(env)}"))
-            value = _run(policy.score, env)
+            value = run(env)
             if not isinstance(value, Decimal | int) or isinstance(value, bool):
                 reason = _reason(value) if _is_undefined(value) else f"结果不是数值（{fmt(value)}）"
                 findings.append(("score-undefined", "error", f"评分规则 {policy.id} 无法计算得分：{reason}（不计分）"))
