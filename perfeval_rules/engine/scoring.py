@@ -18,7 +18,6 @@ same result a fresh computation would.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 from collections.abc import Callable, Mapping
 from decimal import ROUND_FLOOR, Decimal, getcontext
@@ -174,7 +173,15 @@ def _check_findings(checks: tuple[Prepared, ...], scope: str, env: Env, trace: T
 
 def _runner(expression: Any) -> Condition:
     """Run `expression` on an environment, as `_run` does."""
-    return functools.partial(_run, expression)
+    function = expression.function
+
+    def run(env: Env) -> Any:
+        try:
+            return function(env)
+        except PerfevalError as exc:
+            return Undefined(exc.message)
+
+    return run
 
 
 def _prepare(check: Check, scope: str) -> Prepared:
@@ -290,6 +297,7 @@ class _Pair:
         "actual",
         "actual_value",
         "bound",
+        "env",
         "implied_op",
         "kind",
         "met",
@@ -324,6 +332,8 @@ class _Pair:
         self.range_direction: str | None = None
         self.ratio: Decimal | None = None
         self.notes: list[TraceStep] = []
+        # The part of an indicator's environment that comes from the pair (and the rule set), made once.
+        self.env: Env | None = None
 
 
 class _Row:
@@ -346,7 +356,8 @@ class _Row:
 
     findings: tuple[tuple[str, str, str, int], ...]  # code, severity, message and the severity's rank
     short: bool  # weight, score and reported score all `_short`: sums of them are exact in any order
-    template: dict[str, Any]  # an IndicatorResult's instance dict: this outcome's fields set, the row's own None
+    # An IndicatorResult's instance dict: this outcome's fields set, no findings, the row's own fields None.
+    template: dict[str, Any]
 
     def __init__(
         self,
@@ -369,7 +380,7 @@ class _Row:
         for name in _RESULT_FIELDS:  # the fields' order, which the copies keep
             template[name] = None
         template.update(target=self.target, actual=self.actual, kind=self.kind, direction=direction, met=self.met)
-        template.update(tier=self.tier, score=score, policy=policy, trace=trace)
+        template.update(tier=self.tier, score=score, policy=policy, trace=trace, findings=())
         self.template = template
 
 
@@ -404,8 +415,12 @@ class _Plan:
         )
         self.budget_checks = tuple(_prepare(c, "budget-check") for c in checks["budget"])
         self.form_checks = tuple(_prepare(c, "form-check") for c in checks["form"])
+        self.budget_score = _runner(ruleset.budget.score)
         self.direction = tuple((rule, _Remembered(rule.when).call) for rule in ruleset.direction)
-        self.policies = tuple((policy, _Remembered(policy.when).call) for policy in ruleset.policies)
+        self.policies = tuple(
+            (policy, _Remembered(policy.when).call, None if policy.score is None else _runner(policy.score))
+            for policy in ruleset.policies
+        )
         self.quantum = ruleset.rounding.quantum
         self.mode = ROUNDING_MODES[ruleset.rounding.mode]
         self.rate_tolerance = ruleset.rate_tolerance / 100
@@ -494,40 +509,44 @@ class _Plan:
                 TraceStep("actual", f"{ind.actual_text} → {describe(actual)}"),
                 *p.notes,
             ]
-        env: Env = {
-            "level1": ind.level1,
-            "level2": ind.level2,
-            "name": ind.name,
-            "target_text": ind.target_text,
-            "actual_text": ind.actual_text,
-            "kind": kind,
-            "target_kind": target.kind,
-            "actual_kind": actual.kind,
-            "op": p.op,
-            "implied_op": p.implied_op,
-            "unit": p.unit,
-            "direction": "",
-            "weight": ind.weight,
-            "has_weight": ind.weight is not None,
-            "target": p.target_value,
-            "actual": p.actual_value,
-            "ratio": None,
-            "met": False,
-            "tier": None,
-            "tier_band": "",
-            "tiered": False,
-            "scorable": p.scorable,
-            "actual_bound": p.bound,
-            "actual_word": p.word,
-            "unit_mismatch": p.unit_mismatch,
-            "reported_score": ind.reported_score,
-            "has_reported": ind.reported_score is not None,
-            "reason": ind.reason,
-            "has_reason": bool(ind.reason.strip()),
-            "over_factor": ruleset.over_achievement,
-            "score_tolerance": ruleset.score_tolerance,
-            "rate_tolerance": self.rate_tolerance,
-        }
+        env = p.env
+        if env is None:
+            p.env = env = {
+                "kind": kind,
+                "target_kind": target.kind,
+                "actual_kind": actual.kind,
+                "op": p.op,
+                "implied_op": p.implied_op,
+                "unit": p.unit,
+                "direction": "",
+                "target": p.target_value,
+                "actual": p.actual_value,
+                "ratio": None,
+                "met": False,
+                "tier": None,
+                "tier_band": "",
+                "tiered": False,
+                "scorable": p.scorable,
+                "actual_bound": p.bound,
+                "actual_word": p.word,
+                "unit_mismatch": p.unit_mismatch,
+                "over_factor": ruleset.over_achievement,
+                "score_tolerance": ruleset.score_tolerance,
+                "rate_tolerance": self.rate_tolerance,
+            }
+        # The pair's part of the environment, copied, and the row's own part set.
+        env = env.copy()
+        env["level1"] = ind.level1
+        env["level2"] = ind.level2
+        env["name"] = ind.name
+        env["target_text"] = ind.target_text
+        env["actual_text"] = ind.actual_text
+        env["weight"] = ind.weight
+        env["has_weight"] = ind.weight is not None
+        env["reported_score"] = ind.reported_score
+        env["has_reported"] = ind.reported_score is not None
+        env["reason"] = ind.reason
+        env["has_reason"] = bool(ind.reason.strip())
         findings: list[Found] = []
         direction = self._direction(p, env, trace, findings) if kind == "quantitative" else None
         # From here on the outcome is a function of the key below: rows that differ only in fields read
@@ -610,7 +629,7 @@ class _Plan:
         return None
 
     def _score(self, env: Env, trace: Trace, findings: list[Found]) -> tuple[str | None, Decimal | None]:
-        for policy, when in self.policies:
+        for policy, when, run in self.policies:
             applies = when(env)
             if applies is not True:
                 if _is_undefined(applies):
@@ -620,13 +639,13 @@ class _Plan:
                 continue
             if trace is not None:
                 trace.append(TraceStep("policy", f"{policy.id}" + (f": {policy.doc}" if policy.doc else "")))
-            if policy.score is None:
+            if policy.score is None or run is None:
                 if trace is not None:
                     trace.append(TraceStep("expression", "no score (counted as 0 in the total)"))
                 return policy.id, None
             if trace is not None:
                 trace.append(TraceStep("expression", f"{policy.score.text} = {policy.score.explain(env)}"))
-            value = _run(policy.score, env)
+            value = run(env)
             if not isinstance(value, Decimal | int) or isinstance(value, bool):
                 reason = _reason(value) if _is_undefined(value) else f"结果不是数值（{fmt(value)}）"
                 findings.append(("score-undefined", "error", f"评分规则 {policy.id} 无法计算得分：{reason}（不计分）"))
@@ -781,7 +800,7 @@ def _budget(plan: _Plan, form: Form, tracing: bool) -> BudgetResult:
         trace.append(TraceStep("actual", f"执行率 = {fmt(executed)} / {fmt(budget)} = {fmt(rate_pct)}%"))
         trace.append(TraceStep("policy", "budget" + (f": {ruleset.budget.doc}" if ruleset.budget.doc else "")))
         trace.append(TraceStep("expression", f"{ruleset.budget.score.text} = {ruleset.budget.score.explain(env)}"))
-    value = _run(ruleset.budget.score, env)
+    value = plan.budget_score(env)
     score: Decimal | None = None
     if isinstance(value, Decimal | int) and not isinstance(value, bool):
         score = plan.round(Decimal(value))
@@ -860,21 +879,6 @@ class _Sums:
             if provenance is not None:
                 source = provenance.cell or (f"row {provenance.row}" if provenance.row is not None else None)
             name, name1, name2, score = ind.name, ind.level1, ind.level2, row.score
-            findings: tuple[Finding, ...] = ()
-            if row.findings:
-                made = []
-                for code, severity, message, rank in row.findings:
-                    f = _new(Finding)
-                    d = f.__dict__
-                    d["code"] = code
-                    d["severity"] = severity
-                    d["message"] = message
-                    d["indicator"] = name
-                    d["index"] = index
-                    d["cell"] = source
-                    made.append(f)
-                    ranked[rank].append(f)
-                findings = tuple(made)
             # IndicatorResult(...): the row's template (its fields in order) copied, the row's own fields set.
             d = row.template.copy()
             d["index"] = index
@@ -886,8 +890,22 @@ class _Sums:
             d["weight"] = weight
             d["reported_score"] = reported
             d["reason"] = reason
-            d["findings"] = findings
-            d["source"] = source
+            if source is not None:
+                d["source"] = source
+            if row.findings:
+                made = []
+                for code, severity, message, rank in row.findings:
+                    f = _new(Finding)
+                    fd = f.__dict__
+                    fd["code"] = code
+                    fd["severity"] = severity
+                    fd["message"] = message
+                    fd["indicator"] = name
+                    fd["index"] = index
+                    fd["cell"] = source
+                    made.append(f)
+                    ranked[rank].append(f)
+                d["findings"] = tuple(made)
             result = _new(IndicatorResult)
             _set(result, "__dict__", d)
             results.append(result)

@@ -44,6 +44,11 @@ class Expression:
         """The value for `env` (keyed by canonical variable names); Undefined instead of any error."""
         return self._run(env)
 
+    @property
+    def function(self) -> Fn:
+        """What `evaluate` calls, as a plain function of the environment: one call fewer on a hot path."""
+        return self._run
+
     def explain(self, env: Env) -> str:
         """The expression as written with each variable replaced by its value in `env`."""
         out: list[str] = []
@@ -156,6 +161,10 @@ class _Part:
     type: Type
     desc: str
     null: bool = False
+    # What the closure does, for operators that skip the call on their usual path: the canonical
+    # name a plain variable load reads, or the value a literal gives.
+    loads: str | None = None
+    literal: Value = None
 
 
 class _Compiler:
@@ -195,13 +204,13 @@ class _Compiler:
     # Leaves
 
     def _number(self, node: n.Number) -> _Part:
-        return _Part(_constant(node.value), Type.NUMBER, self.desc(node))
+        return _Part(_constant(node.value), Type.NUMBER, self.desc(node), literal=node.value)
 
     def _text(self, node: n.Text) -> _Part:
-        return _Part(_constant(node.value), Type.TEXT, self.desc(node))
+        return _Part(_constant(node.value), Type.TEXT, self.desc(node), literal=node.value)
 
     def _boolean(self, node: n.Boolean) -> _Part:
-        return _Part(_constant(node.value), Type.BOOL, self.desc(node))
+        return _Part(_constant(node.value), Type.BOOL, self.desc(node), literal=node.value)
 
     def _null(self, node: n.Null) -> _Part:
         return _Part(_constant(None), Type.ANY, "null", null=True)
@@ -214,7 +223,7 @@ class _Compiler:
             message = f"unknown name {node.name!r}{did_you_mean(node.name, self.variables)}"
             raise Problem(message, node.start, keyword_hint(node.name))
         self.spans.append((node.start, node.end, var.name))
-        return _Part(_loader(var.name, node.name, var.type), var.type, node.name)
+        return _Part(_loader(var.name, node.name, var.type), var.type, node.name, loads=var.name)
 
     # Operators
 
@@ -262,6 +271,8 @@ class _Compiler:
                     return Undefined(f"number out of range in {source!r}")
             return acc
 
+        if len(chain) == 1:
+            return _Part(_one_step(first_fn, chain[0][0], chain[0][1], arithmetic), Type.NUMBER, self.desc(node))
         return _Part(arithmetic, Type.NUMBER, self.desc(node))
 
     def _not(self, node: n.Not) -> _Part:
@@ -298,7 +309,8 @@ class _Compiler:
                     undefined = _need_bool(v, desc, symbol)
             return (not decisive) if undefined is None else undefined
 
-        return _Part(logical, Type.BOOL, self.desc(node))
+        fn = _logical_pair(operands, decisive, symbol, logical) if len(operands) == 2 else logical
+        return _Part(fn, Type.BOOL, self.desc(node))
 
     def _compare(self, node: n.Compare) -> _Part:
         left, right = self.compile(node.left), self.compile(node.right)
@@ -323,7 +335,7 @@ class _Compiler:
                 return op(a, b)
             return _compare_slow(a, b, ldesc, rdesc, symbol, op)
 
-        return _Part(compare, Type.BOOL, self.desc(node))
+        return _Part(_fast_compare(left, right, op, kinds, compare), Type.BOOL, self.desc(node))
 
     def _presence(self, node: n.Compare, left: _Part, right: _Part) -> _Part:
         """`x = null` / `x != null`: whether x has a value (never undefined unless x is)."""
@@ -430,6 +442,99 @@ class _Compiler:
                 raise Problem(f"{label} must be {want.shown}, got {part.type.shown}", arg.start)
             checks.append((part.fn, _PYTYPE[want], want, part.desc, label))
         return _Part(_caller(fn, tuple(checks), name in BUILTIN_NAMES), fn.returns, self.desc(node))
+
+
+def _fast_compare(left: _Part, right: _Part, op: Callable[[Any, Any], bool], kinds: frozenset[type], general: Fn) -> Fn:
+    """`general` with the usual case of a variable against a literal or another variable done inline.
+
+    The inline path is taken only where the general one would load a value of the literal's type (a
+    finite number for a number) and compare it as is; anything else goes the general way.
+    """
+    name = left.loads
+    if name is None or left.type is Type.ANY or _PYTYPE[left.type] not in kinds:
+        return general
+    pytype = _PYTYPE[left.type]
+    value = right.literal
+    if right.loads is None and type(value) is pytype:
+        if pytype is Decimal:
+            if not value.is_finite():  # type: ignore[union-attr]
+                return general
+
+            def number_literal(env: Env) -> Value:
+                a = env.get(name)
+                if type(a) is Decimal and a.is_finite():
+                    return op(a, value)
+                return general(env)
+
+            return number_literal
+
+        def literal(env: Env) -> Value:
+            a = env.get(name)
+            if type(a) is pytype:
+                return op(a, value)
+            return general(env)
+
+        return literal
+    other = right.loads
+    if other is not None and right.type is left.type:
+        if pytype is Decimal:
+
+            def numbers(env: Env) -> Value:
+                a = env.get(name)
+                b = env.get(other)
+                if type(a) is Decimal and type(b) is Decimal and a.is_finite() and b.is_finite():
+                    return op(a, b)
+                return general(env)
+
+            return numbers
+
+        def variables(env: Env) -> Value:
+            a = env.get(name)
+            b = env.get(other)
+            if type(a) is pytype and type(b) is pytype:
+                return op(a, b)
+            return general(env)
+
+        return variables
+    return general
+
+
+def _one_step(first: Fn, apply: Callable[[Decimal, Decimal], Decimal], second: Fn, general: Fn) -> Fn:
+    """`general` (one operator between two numbers) with its usual case inline: two numbers, no trap."""
+
+    def one_step(env: Env) -> Value:
+        a = first(env)
+        if type(a) is Decimal:
+            b = second(env)
+            if type(b) is Decimal:
+                try:
+                    return apply(a, b)
+                except ArithmeticError:
+                    pass
+        return general(env)
+
+    return one_step
+
+
+def _logical_pair(operands: tuple[tuple[Fn, str], ...], decisive: bool, symbol: str, general: Fn) -> Fn:
+    """`general` (`and`/`or` of two operands) unrolled: the same result and reason as its loop."""
+    (first, first_desc), (second, second_desc) = operands
+    other = not decisive
+
+    def logical_pair(env: Env) -> Value:
+        v = first(env)
+        if v is decisive:
+            return decisive
+        w = second(env)
+        if w is decisive:
+            return decisive
+        if v is not other:
+            return _need_bool(v, first_desc, symbol)
+        if w is not other:
+            return _need_bool(w, second_desc, symbol)
+        return other
+
+    return logical_pair
 
 
 # Run-time helpers: each gives a value or an Undefined with a reason, never an exception.
@@ -560,7 +665,41 @@ def _caller(fn: Function, checks: tuple[tuple[Fn, type | None, Type, str, str], 
             return result
         return Undefined(f"{name}() gave {_kind(result).shown}, expected {returns.shown}")
 
-    return call
+    return _builtin_call(impl, checks, call) if builtin and len(checks) in (1, 2) else call
+
+
+def _builtin_call(
+    impl: Callable[..., Value], checks: tuple[tuple[Fn, type | None, Type, str, str], ...], general: Fn
+) -> Fn:
+    """`general` (a built-in function of one or two arguments) with its loop over the arguments unrolled."""
+    (arg, pytype, want, desc, label) = checks[0]
+    if len(checks) == 1:
+
+        def call_one(env: Env) -> Value:
+            v = arg(env)
+            if type(v) is not pytype:
+                problem = _check_arg(v, want, desc, label)
+                if problem is not None:
+                    return problem
+            return impl(v)
+
+        return call_one
+    (arg2, pytype2, want2, desc2, label2) = checks[1]
+
+    def call_two(env: Env) -> Value:
+        v = arg(env)
+        if type(v) is not pytype:
+            problem = _check_arg(v, want, desc, label)
+            if problem is not None:
+                return problem
+        w = arg2(env)
+        if type(w) is not pytype2:
+            problem = _check_arg(w, want2, desc2, label2)
+            if problem is not None:
+                return problem
+        return impl(v, w)
+
+    return call_two
 
 
 def _check_arg(value: Value, want: Type, desc: str, label: str) -> Undefined | None:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache, lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 
@@ -121,6 +122,9 @@ def _read(raw: str, as_: As, vocabulary: Vocabulary) -> Notation:
         return Missing(text=text, span=Span(0, len(text)))
     if len(text) > MAX_LENGTH:
         return _unparsed(text, as_, 0, f"text longer than {MAX_LENGTH} characters")
+    plain = _plain(text, as_, vocabulary)
+    if plain is not None:
+        return plain
     try:
         tree = _parser().parse(_Source(text, vocabulary), start=as_)
         value: Notation = replace(_builder(vocabulary).transform(tree), text=text, span=Span(0, len(text)))
@@ -140,6 +144,49 @@ def _read(raw: str, as_: As, vocabulary: Vocabulary) -> Notation:
         if isinstance(exc.orig_exc, _Invalid):
             return _unparsed(text, as_, exc.orig_exc.at, exc.orig_exc.message)
         raise
+
+
+# ---- the plain fast path -------------------------------------------------------------------------
+
+# Token shapes of the usual actual value and target (3620, 98.50%, 3500人, =100.00(%), ≥90%) and the
+# index of their unit token; anything else, and any sign, date mark or word, goes through lark.
+_PLAIN_SHAPES = {
+    ("NUMBER",): None,
+    ("NUMBER", "UNIT"): 1,
+    ("NUMBER", "PERCENT"): 1,
+    ("NUMBER", "LPAR", "UNIT", "RPAR"): 2,
+    ("NUMBER", "LPAR", "PERCENT", "RPAR"): 2,
+}
+_PLAIN_START = frozenset("0123456789.=≥>≤<")
+
+
+def _plain(text: str, as_: As, vocabulary: Vocabulary) -> Notation | None:
+    """The value lark would give for an optional operator, a number and an optional unit; else None.
+
+    Targets: comparison -> Comparison (≥ implied without an operator). Actuals: quantity -> Quantity,
+    bound -> Quantity with its operator. tests/test_notation_plain.py holds it to the lark path.
+    """
+    if not text or text[0] not in _PLAIN_START:
+        return None
+    tokens = list(islice(_tokens(text, vocabulary), 6))
+    op: str | None = None
+    if tokens and tokens[0].type == "OP":
+        op = str(tokens.pop(0))
+    shape = tuple(t.type for t in tokens)
+    if shape not in _PLAIN_SHAPES:
+        return None
+    at = _PLAIN_SHAPES[shape]
+    unit: str | None = None
+    if at is not None:
+        token = tokens[at]
+        unit = str(token) if token.type == "PERCENT" else vocabulary.lexicon[str(token)][1]
+        if unit in ("月", "年"):  # a month or a year may name a date or a deadline
+            return None
+    value = Decimal(str(tokens[0]))
+    span = Span(0, len(text))
+    if as_ == "target":
+        return Comparison(op=op or "≥", value=value, unit=unit, implied_op=op is None, text=text, span=span)
+    return Quantity(value=value, unit=unit, op=op, text=text, span=span)
 
 
 def _unparsed(text: str, as_: As, at: int, reason: str) -> Unparsed:
