@@ -158,7 +158,7 @@ class _Fragments(dict[Decimal, orjson.Fragment]):
     def __missing__(self, value: Any) -> orjson.Fragment:
         if type(value) is not Decimal or not value.is_finite():
             raise TypeError(f"cannot serialise {type(value).__name__}")
-        if len(self) >= 100_000:
+        if len(self) >= 4096:
             self.clear()
         fragment = self[value] = orjson.Fragment(number(value))
         return fragment

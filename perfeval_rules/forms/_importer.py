@@ -100,7 +100,7 @@ def default_vocabulary() -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, .
 _indicator = slots_maker(Indicator)
 
 
-@lru_cache(maxsize=8192)  # the same cells and keywords are folded many times per table
+@lru_cache(maxsize=2048)  # the same cells and keywords are folded many times per table
 def nfkc(text: str) -> str:
     """Text folded for matching: NFKC (full-width to half-width), no whitespace."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
@@ -115,7 +115,7 @@ def level1_of(level2: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=8192)  # the placeholders are one rule set's (a frozenset hashes once); cells repeat
+@lru_cache(maxsize=2048)  # the placeholders are one rule set's (a frozenset hashes once); cells repeat
 def _is_placeholder(placeholders: frozenset[str], text: str) -> bool:
     # a run of ellipses or dots (……) is blank, as the notation's normaliser reads it
     return text in placeholders or nfkc(text) in placeholders or not nfkc(text).strip("….。·")
@@ -130,7 +130,7 @@ def _is_known(level2_names: frozenset[str], label: str) -> bool:
     return label in LEVEL1 or _is_level2(level2_names, label)
 
 
-@lru_cache(maxsize=8192)  # weights and scores repeat within and across tables
+@lru_cache(maxsize=2048)  # weights and scores repeat within and across tables
 def _value_digits(placeholders: frozenset[str], text: str, suffix: str) -> str | None:
     """The digits of a value cell without its `suffix` (% or 分); None for a placeholder, '' for other text."""
     if _is_placeholder(placeholders, text):
@@ -138,7 +138,7 @@ def _value_digits(placeholders: frozenset[str], text: str, suffix: str) -> str |
     return _digits(nfkc(text).removesuffix(suffix)) or ""
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def _is_skipped(placeholders: frozenset[str], name: str) -> bool:
     folded = nfkc(name)
     return folded.startswith("其中") or _is_placeholder(placeholders, name) or bool(_PLACEHOLDER_NAME.fullmatch(folded))
@@ -151,7 +151,7 @@ def number(text: str) -> Decimal | None:
     return None if digits is None else Decimal(digits)
 
 
-@lru_cache(maxsize=8192)  # a table asks about the same cells many times (aligning, totals, weights)
+@lru_cache(maxsize=2048)  # a table asks about the same cells many times (aligning, totals, weights)
 def _digits(text: str) -> str | None:
     folded = nfkc(text)
     if not _NUMBER.fullmatch(folded):
@@ -159,7 +159,7 @@ def _digits(text: str) -> str | None:
     return folded.replace(",", "")
 
 
-@lru_cache(maxsize=8192)  # most questions about a cell only ask whether it is a number: no Decimal for those
+@lru_cache(maxsize=2048)  # most questions about a cell only ask whether it is a number: no Decimal for those
 def is_number(text: str) -> bool:
     """True when the cell holds a number, as `number` reads it."""
     return _digits(text) is not None
@@ -794,7 +794,7 @@ def _plain_head(text: str) -> bool:
     return not is_number(text) and not is_number(head)  # the stray test reads the cell, is_total its folded text
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def _one_line(text: str) -> str:
     return "".join(part.strip() for part in text.splitlines())
 

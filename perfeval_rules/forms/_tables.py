@@ -84,7 +84,7 @@ class Grid:
         return found if found >= 0 else None
 
 
-@lru_cache(maxsize=16384)  # every indicator's provenance names its cell
+@lru_cache(maxsize=4096)  # every indicator's provenance names its cell
 def cell_name(column: int, row: int) -> str:
     """Spreadsheet name of a cell from a 0-based column and a 1-based row: (4, 24) -> 'E24'."""
     letters = ""
@@ -198,7 +198,7 @@ def _tidy(text: str) -> bool:
     return not any(pair in text for pair in (" \t", "\t ", " \n", "\n "))
 
 
-@lru_cache(maxsize=16384)  # cells repeat within and across tables (blanks, weights, targets)
+@lru_cache(maxsize=4096)  # cells repeat within and across tables (blanks, weights, targets)
 def clean(text: str) -> str:
     """A cell's text without surrounding blanks and with runs of spaces folded to one."""
     return "\n".join(_SPACE.sub(" ", line).strip() for line in text.strip().splitlines()).strip()
