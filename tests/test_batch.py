@@ -224,6 +224,16 @@ def test_no_trace_leaves_out_only_the_traces(inputs: Path, tmp_path: Path) -> No
     assert without == with_traces
 
 
+@pytest.mark.parametrize(("fmt", "explained"), [("html", "<summary>计算说明"), ("md", "## 计算说明")])
+def test_reports_without_traces_have_no_empty_explanations(fmt: str, explained: str) -> None:
+    seed = str(SEED)
+    traced = _run("evaluate", seed, "--rules", "cn-mof-2020", "--format", fmt)[1]
+    lean = _run("evaluate", seed, "--rules", "cn-mof-2020", "--format", fmt, "--no-trace")[1]
+    assert traced.count(explained) == (57 if fmt == "html" else 1)  # the budget and each of the 56 indicators
+    assert explained not in lean
+    assert "94.09" in lean
+
+
 def test_resume_redoes_reports_made_with_other_trace_settings(inputs: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert _run("evaluate", str(inputs), "--rules", "cn-mof-2020", "-o", f"{out}/", "--no-trace")[0] == 1
