@@ -129,8 +129,11 @@ def _deadline(template: Path) -> Iterator[None]:
         yield  # a thread (a Dask worker) cannot take a signal; the other bounds still hold
         return
 
+    running = [True]  # off before the timer is cancelled: a late tick must not escape the block
+
     def overtime(signum: int, frame: Any) -> None:
-        raise _Overtime
+        if running[0]:
+            raise _Overtime
 
     previous = signal.signal(signal.SIGALRM, overtime)
     signal.setitimer(signal.ITIMER_REAL, MAX_SECONDS)
@@ -142,6 +145,7 @@ def _deadline(template: Path) -> Iterator[None]:
             Location(file=str(template)),
         ) from None
     finally:
+        running[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
