@@ -203,6 +203,9 @@ class ProcessExecutor:
         context: multiprocessing.context.BaseContext
         if sys.platform == "linux" and threading.active_count() == 1:
             context = multiprocessing.get_context("fork")
+            for stream in (sys.stdout, sys.stderr):  # a child flushes what it inherits: it would print it twice
+                if stream is not None:
+                    stream.flush()
         elif "forkserver" in multiprocessing.get_all_start_methods():
             forkserver = multiprocessing.get_context("forkserver")
             forkserver.set_forkserver_preload(_PRELOAD)
