@@ -120,10 +120,14 @@ class FolderSink:
         entry = None if offset is None else self._read(offset)
         if entry is None or entry.get("source") != task.path:
             return False
-        made = (entry.get("ruleset_sha256"), entry.get("engine"), entry.get("format"), entry.get("template_sha256"))
-        if made != (self.ruleset_sha256, self.engine, self.fmt, self.template_sha256):
-            return False
-        if entry.get("trace", True) != self.trace:
+        made = (
+            entry.get("ruleset_sha256"),
+            entry.get("engine"),
+            entry.get("format"),
+            entry.get("template_sha256"),
+            entry.get("trace", True),  # entries written before --no-trace existed had traces
+        )
+        if made != (self.ruleset_sha256, self.engine, self.fmt, self.template_sha256, self.trace):
             return False
         if entry.get("input_sha256") != _sha256_file(Path(task.path)):
             return False
