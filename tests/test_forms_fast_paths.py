@@ -9,6 +9,8 @@ check the shortcuts' conditions on generated text.
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +19,22 @@ from fuzzing import fuzz
 from hypothesis import given
 from hypothesis import strategies as st
 
+from perfeval_rules._slots import slots_draft
 from perfeval_rules._yaml import load_file
 from perfeval_rules.errors import FormError
 from perfeval_rules.forms import _importer, _tables
-from perfeval_rules.forms._importer import _Columns, _Importer, _plain_head, _texts, import_grid, is_number
-from perfeval_rules.forms._tables import _CONTROL, Grid, Row, _looks_binary, _tidy, clean, text_grid
+from perfeval_rules.forms._importer import (
+    _Columns,
+    _Importer,
+    _indicator,
+    _plain_head,
+    _provenance,
+    _texts,
+    import_grid,
+    is_number,
+)
+from perfeval_rules.forms._tables import _CONTROL, Grid, Row, _looks_binary, _row, _tidy, clean, text_grid
+from perfeval_rules.forms.model import Indicator, Provenance
 
 CASES = load_file(Path(__file__).parent / "data" / "forms" / "fast-paths.yaml").data
 SEED = Path(__file__).resolve().parent.parent / "examples" / "xinhong-community-party-building.tsv"
@@ -150,3 +163,20 @@ def test_a_row_of_too_many_cells_is_refused_in_tidy_text_too() -> None:
     with pytest.raises(FormError, match="row has more than 256 cells") as caught:
         text_grid(raw, "form.tsv", "\t")
     assert caught.value.location is not None and caught.value.location.line == 2
+
+
+def test_the_draft_makers_make_what_the_constructors_make() -> None:
+    provenance = Provenance("form.tsv", None, 12, "C12")
+    assert _provenance("form.tsv", None, 12, "C12") == provenance
+    values = ("产出指标", "数量指标", "活动场次", "≥3(场)", "4", Decimal("2.00"), None, "", provenance)
+    made = _indicator(*values)
+    assert type(made) is Indicator and made == Indicator(*values) and hash(made) == hash(Indicator(*values))
+    with pytest.raises(FrozenInstanceError):
+        made.name = "other"  # type: ignore[misc]
+    assert _row(3, ("a", ""), "a\t") == Row(3, ("a", ""), "a\t")
+
+
+def test_a_draft_becomes_only_a_class_of_its_slots() -> None:
+    draft = slots_draft(Provenance)()
+    with pytest.raises(TypeError, match="layout differs"):
+        draft.__class__ = Indicator

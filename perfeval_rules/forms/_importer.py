@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, lru_cache
 
-from .._slots import slots_maker
+from .._slots import slots_draft
 from ..errors import FormError, Location
 from ._tables import Grid, Row, cell_name
 from .model import Form, FundsRow, ImportNote, Indicator, Provenance
@@ -96,8 +96,45 @@ def default_vocabulary() -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, .
     return tuple(str(p) for p in data["placeholders"]), keywords
 
 
-# Indicator(level1, …, provenance), one per indicator row; a class of fewer fields is made as fast by its __init__
-_indicator = slots_maker(Indicator)
+_IndicatorDraft = slots_draft(Indicator)
+_ProvenanceDraft = slots_draft(Provenance)
+
+
+def _indicator(
+    level1: str,
+    level2: str,
+    name: str,
+    target_text: str,
+    actual_text: str,
+    weight: Decimal | None,
+    reported_score: Decimal | None,
+    reason: str,
+    provenance: Provenance,
+) -> Indicator:
+    """Indicator(level1, …, provenance), made through its draft: one per indicator row."""
+    made = _IndicatorDraft()
+    made.level1 = level1
+    made.level2 = level2
+    made.name = name
+    made.target_text = target_text
+    made.actual_text = actual_text
+    made.weight = weight
+    made.reported_score = reported_score
+    made.reason = reason
+    made.provenance = provenance
+    made.__class__ = Indicator
+    return made  # type: ignore[no-any-return]
+
+
+def _provenance(file: str, sheet: str | None, row: int, cell: str) -> Provenance:
+    """Provenance(file, sheet, row, cell), made through its draft: one per indicator row."""
+    made = _ProvenanceDraft()
+    made.file = file
+    made.sheet = sheet
+    made.row = row
+    made.cell = cell
+    made.__class__ = Provenance
+    return made  # type: ignore[no-any-return]
 
 
 @lru_cache(maxsize=2048)  # the same cells and keywords are folded many times per table
@@ -229,7 +266,7 @@ class _Importer:
         return Decimal(digits)
 
     def provenance(self, row: Row, column: int) -> Provenance:
-        return Provenance(self.grid.file, self.grid.sheet, row.number, cell_name(column, row.number))
+        return _provenance(self.grid.file, self.grid.sheet, row.number, cell_name(column, row.number))
 
     # -- the whole form --------------------------------------------------------------------------
 
