@@ -101,12 +101,17 @@ class Grid:
 @lru_cache(maxsize=4096)  # every indicator's provenance names its cell
 def cell_name(column: int, row: int) -> str:
     """Spreadsheet name of a cell from a 0-based column and a 1-based row: (4, 24) -> 'E24'."""
+    return f"{column_letters(column)}{row}"
+
+
+def column_letters(column: int) -> str:
+    """Spreadsheet letters of a 0-based column: 4 -> 'E', 26 -> 'AA'."""
     letters = ""
     n = column + 1
     while n:
         n, rem = divmod(n - 1, 26)
         letters = chr(ord("A") + rem) + letters
-    return f"{letters}{row}"
+    return letters
 
 
 def read_bytes(path: str | Path) -> bytes:
