@@ -927,13 +927,20 @@ _Spec = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 def _columns(row: Row, spec: _Spec, required: set[str]) -> dict[str, int] | None:
+    found = _named_columns(row.cells, spec)
+    return dict(found) if required <= found.keys() and found else None
+
+
+@lru_cache(maxsize=256)  # a form's header rows repeat form after form; every row above the table is asked
+def _named_columns(cells: tuple[str, ...], spec: _Spec) -> dict[str, int]:
+    """The first column of the cells that each name of `spec` names (kept in the memo: never changed)."""
     found: dict[str, int] = {}
     name_of = _column_name(spec)
-    for i, cell in enumerate(row.cells):
+    for i, cell in enumerate(cells):
         name = name_of(nfkc(cell)) if cell else None
         if name is not None and name not in found:
             found[name] = i
-    return found if required <= found.keys() and found else None
+    return found
 
 
 @cache
