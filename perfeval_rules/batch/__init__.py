@@ -160,7 +160,8 @@ def to_stream(
     from ..ruleset.loader import find_ruleset
 
     path = str(find_ruleset(rules).resolve())
-    sink = JsonArraySink(out, echo)
-    stats = run(tasks_for(paths), EvaluateWork(path, "json", trace=trace), executor or SerialExecutor(), sink, progress)
+    sink = JsonArraySink(out, echo, elements=True)
+    work = EvaluateWork(path, "json", trace=trace, elements=True)
+    stats = run(tasks_for(paths), work, executor or SerialExecutor(), sink, progress)
     sink.close()
     return stats, sink.worst

@@ -205,11 +205,16 @@ def _entry(line: bytes) -> dict[str, Any] | None:
 
 
 class JsonArraySink:
-    """Streams the result objects as one JSON array, exactly as `_json.dumps(list_of_results)` would print it."""
+    """Streams the result objects as one JSON array, exactly as `_json.dumps(list_of_results)` would print it.
 
-    def __init__(self, out: BinaryIO, echo: Echo = print) -> None:
+    `elements`: the reports come as array elements already (`EvaluateWork(elements=True)`), so
+    each is written as it is; otherwise each report is indented here.
+    """
+
+    def __init__(self, out: BinaryIO, echo: Echo = print, *, elements: bool = False) -> None:
         self.out = out
         self.echo = echo
+        self.elements = elements
         self.count = 0
         self.failed = 0
         self.worst: int | None = None  # rank of the worst finding: 0 error, 1 warning, 2 info
@@ -228,9 +233,9 @@ class JsonArraySink:
             self.echo(f"perfeval: {result.error}")
             return
         for form in result.forms:
-            # An element of an indented array is the object's own text indented one level deeper.
-            self.out.write(b"[\n  " if self.count == 0 else b",\n  ")
-            self.out.write(form.report.replace(b"\n", b"\n  "))
+            self.out.write(b"[" if self.count == 0 else b",")
+            # An element of an indented array is a newline and the object's text indented one level deeper.
+            self.out.write(form.report if self.elements else b"\n  " + form.report.replace(b"\n", b"\n  "))
             self.count += 1
             ranks = [n for n, sev in enumerate(SEVERITIES) if form.summary["counts"][sev]]
             if ranks and (self.worst is None or ranks[0] < self.worst):

@@ -8,6 +8,7 @@ runner feeds results to a `Sink` in input order, so every executor gives byte-id
 
 from __future__ import annotations
 
+import functools
 import itertools
 import multiprocessing
 import signal
@@ -276,25 +277,41 @@ def import_options(ruleset: Any) -> dict[str, Any]:
 class EvaluateWork:
     """Evaluate one input file under a rule set and render each form's report in `fmt` (picklable)."""
 
-    rules: str  # a rule-set file or bundled id; each process loads it once (load_ruleset caches)
+    rules: str  # a rule-set file or bundled id, loaded once per process and batch (see `ruleset`)
     fmt: str  # html, md or json
     template: str | None = None  # a user template for the per-form reports (html, md), else the bundled one
     trace: bool = True  # False: no step-by-step trace of each score (smaller, faster output)
+    # json only: each report is its element of the batch's array (`_json.element`) and each summary holds
+    # only the finding counts: all a JSON stream needs (`JsonArraySink(elements=True)`), made in the worker.
+    elements: bool = False
+
+    @functools.cached_property
+    def ruleset(self) -> Any:
+        """The rule set, loaded (or taken from the loader's cache) once rather than checked again for every input."""
+        from ..ruleset import load_ruleset
+
+        return load_ruleset(self.rules)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a worker process loads the rule set itself (or finds it loaded): never pickle it along
+        return {k: v for k, v in self.__dict__.items() if k != "ruleset"}
 
     def __call__(self, task: Task) -> TaskResult:
         """The task's forms evaluated and rendered, or the located reason it failed."""
         from ..engine import evaluate
         from ..forms import load_forms
         from ..report import SUFFIXES, render
-        from ..ruleset import load_ruleset
 
         try:
-            ruleset = load_ruleset(self.rules)
+            ruleset = self.ruleset
             forms = load_forms(task.path, **import_options(ruleset))
             sheets = [sheet_of(f) for f in forms]
             out = []
             for form, sheet, name in zip(forms, sheets, form_names(task.name, sheets), strict=True):
                 result = evaluate(ruleset, form, trace=self.trace).to_dict()
+                if self.elements:
+                    out.append(FormResult({"counts": dict(result["summary"])}, _json.element(result)))
+                    continue
                 template = None if self.template is None else Path(self.template)
                 if self.fmt == "json":
                     report = _json.dumpb(result)

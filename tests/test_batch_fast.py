@@ -1,0 +1,77 @@
+"""The batch's fast paths give what the general path gives: array elements made in the worker, and the like."""
+
+from __future__ import annotations
+
+import io
+import pickle
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from portfolio_inputs import build
+
+from perfeval_rules import _json
+from perfeval_rules.batch import EvaluateWork, JsonArraySink, SerialExecutor, tasks_for
+
+VALUES: list[Any] = [
+    {},
+    [],
+    "text with a\nnewline",
+    None,
+    {"a": [1, {"b": Decimal("1.50"), "c": []}], "d": {"e": {}}, "f": "x\ny"},
+    {"beyond 64 bits": 2**70},  # orjson refuses it: the plain writer takes over
+]
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_an_element_is_the_document_indented_one_level_deeper(value: Any) -> None:
+    assert _json.element(value) == b"\n  " + _json.dumpb(value).replace(b"\n", b"\n  ")
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_elements_make_the_array_the_plain_writer_prints(value: Any) -> None:
+    array = b"[" + _json.element(value) + b"," + _json.element(value) + b"\n]"
+    assert array.decode("utf-8") == _json.dumps([value, value])
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory.mktemp("batch") / "in")
+
+
+def _stream(paths: list[str], elements: bool) -> tuple[bytes, list[str], int | None]:
+    out, said = io.BytesIO(), []
+    sink = JsonArraySink(out, said.append, elements=elements)
+    work = EvaluateWork("cn-mof-2020", "json", trace=False, elements=elements)
+    for result in SerialExecutor().map(work, tasks_for(paths)):
+        sink.add(result)
+    sink.close()
+    return out.getvalue(), said, sink.worst
+
+
+def test_a_stream_of_elements_is_the_stream_of_whole_reports(inputs: Path) -> None:
+    paths = [str(p) for p in sorted(inputs.iterdir())]
+    general = _stream(paths, elements=False)
+    assert _stream(paths, elements=True) == general
+    text, said, worst = general
+    assert len(said) == 1 and said[0].startswith(f"perfeval: {inputs / 'd-broken.csv'}:2:6 (B2)")
+    assert worst == 0
+    assert text.startswith(b"[\n  {\n    ") and text.endswith(b"\n  }\n]\n")
+
+
+def test_the_elements_work_counts_findings_like_the_summary(inputs: Path) -> None:
+    task = tasks_for([str(inputs / "b-low-actuals.tsv")])[0]
+    whole = EvaluateWork("cn-mof-2020", "json", trace=False)(task).forms[0]
+    lean = EvaluateWork("cn-mof-2020", "json", trace=False, elements=True)(task).forms[0]
+    assert lean.summary == {"counts": whole.summary["counts"]}
+    assert lean.report == b"\n  " + whole.report.replace(b"\n", b"\n  ")
+
+
+def test_work_travels_without_its_rule_set() -> None:
+    work = EvaluateWork("cn-mof-2020", "json")
+    assert work.ruleset.id == "cn-mof-2020"  # loaded once and kept
+    assert work.ruleset is work.ruleset
+    again = pickle.loads(pickle.dumps(work))
+    assert again == work
+    assert "ruleset" not in vars(again)
