@@ -75,3 +75,18 @@ def test_work_travels_without_its_rule_set() -> None:
     again = pickle.loads(pickle.dumps(work))
     assert again == work
     assert "ruleset" not in vars(again)
+
+
+def test_results_come_back_from_pickle_the_same() -> None:
+    from perfeval_rules.batch import FormResult, Task, TaskResult
+
+    task = Task(3, "in/x.tsv", "x")
+    results = [
+        TaskResult(task, (FormResult({"counts": {"error": 1}}, b"\n  {}"), FormResult({}, b""))),
+        TaskResult(task, error="in/x.tsv: broken"),
+        TaskResult(task),
+    ]
+    for result in results:
+        again = pickle.loads(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        assert again == result and type(again.task) is Task
+        assert [type(f) for f in again.forms] == [FormResult] * len(result.forms)

@@ -16,7 +16,6 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,6 +37,11 @@ class Task:
     path: str
     name: str
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt through the constructor: a slotted dataclass's own pickling runs Python code per field,
+        # several times slower, and the main process unpickles every result of a --jobs batch.
+        return Task, (self.index, self.path, self.name)
+
 
 @dataclass(frozen=True, slots=True)
 class FormResult:
@@ -49,6 +53,9 @@ class FormResult:
     summary: dict[str, Any]
     report: bytes
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return FormResult, (self.summary, self.report)  # see Task.__reduce__
+
 
 @dataclass(frozen=True, slots=True)
 class TaskResult:
@@ -57,6 +64,9 @@ class TaskResult:
     task: Task
     forms: tuple[FormResult, ...] = ()
     error: str | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return TaskResult, (self.task, self.forms, self.error)  # see Task.__reduce__
 
 
 Work = Callable[[Task], TaskResult]
@@ -110,50 +120,61 @@ class Interrupted(Exception):
         self.stats = stats
 
 
-@contextmanager
-def _uninterrupted() -> Iterator[None]:
-    """Hold Ctrl-C until the block ends: a sink takes a result whole (reports, manifest line) and stats count it."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:
-        raise KeyboardInterrupt
+class _Hold:
+    """The SIGINT handler of a batch: Ctrl-C stops the wait for a result at once, but is held while a sink
+    takes one whole (reports, manifest line) and the stats count it, and raised when that is done.
+
+    Installed once for the batch: a handler swapped in and out around every result costs more than
+    the main process of a --jobs batch spends on a small form.
+    """
+
+    def __init__(self) -> None:
+        self.holding = False
+        self.caught = False
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        if not self.holding:
+            raise KeyboardInterrupt
+        self.caught = True
 
 
 def run(tasks: list[Task], work: Work, executor: Executor, sink: Sink, progress: Progress | None = None) -> Stats:
     """Evaluate `tasks` with `work` through `executor`, streaming each result to `sink` in input order."""
     stats = Stats(total=len(tasks))
     skip = [sink.current(t) for t in tasks]
-    results = executor.map(work, (t for t, s in zip(tasks, skip, strict=True) if not s))
+    hold = _Hold()
+    # only the main thread receives signals (and may set their handlers)
+    previous = signal.signal(signal.SIGINT, hold) if threading.current_thread() is threading.main_thread() else None
+    results = executor.map(work, [t for t, s in zip(tasks, skip, strict=True) if not s])
     try:
         for task, skipped in zip(tasks, skip, strict=True):
             result = None if skipped else next(results)  # Ctrl-C while waiting for a result stops here
-            with _uninterrupted():
-                if result is None:
-                    sink.reuse(task)
-                    stats.skipped += 1
+            hold.holding = True
+            if result is None:
+                sink.reuse(task)
+                stats.skipped += 1
+            else:
+                sink.add(result)
+                stats.forms += len(result.forms)
+                if result.error is None:
+                    stats.evaluated += 1
                 else:
-                    sink.add(result)
-                    stats.forms += len(result.forms)
-                    if result.error is None:
-                        stats.evaluated += 1
-                    else:
-                        stats.failed += 1
-                stats.done += 1
+                    stats.failed += 1
+            stats.done += 1
+            hold.holding = False
+            if hold.caught:
+                raise KeyboardInterrupt
             if progress is not None:
                 progress(stats.done, stats.total)
     except KeyboardInterrupt:
         raise Interrupted(stats) from None
     finally:
+        hold.holding = False
         close = getattr(results, "close", None)
         if close is not None:
             close()
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     return stats
 
 
