@@ -90,3 +90,59 @@ def test_results_come_back_from_pickle_the_same() -> None:
         again = pickle.loads(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
         assert again == result and type(again.task) is Task
         assert [type(f) for f in again.forms] == [FormResult] * len(result.forms)
+
+
+def _reports(results: list[Any]) -> list[tuple[int, str | None, list[bytes]]]:
+    return [(r.task.index, r.error, [f.report for f in r.forms]) for r in results]
+
+
+@pytest.mark.parametrize("elements", [False, True])
+def test_reports_through_the_spool_are_the_serial_ones(inputs: Path, elements: bool) -> None:
+    from perfeval_rules.batch import ProcessExecutor, _runner
+
+    paths = [str(p) for p in sorted(inputs.iterdir())] * 8  # 40 tasks, a broken one among every five
+    work = EvaluateWork("cn-mof-2020", "json", trace=elements, elements=elements)
+    serial = list(SerialExecutor().map(work, tasks_for(paths)))
+    parallel = list(ProcessExecutor(2, window=2).map(work, tasks_for(paths)))
+    assert _reports(parallel) == _reports(serial)
+    assert parallel == serial
+    assert sum(len(f.report) for r in serial[:8] for f in r.forms) >= _runner.SPOOL_BYTES  # chunks did spool
+    assert [r.error is None for r in parallel] == [not p.endswith(".csv") for p in paths]
+
+
+def test_small_reports_stay_in_the_results(inputs: Path, tmp_path: Path) -> None:
+    from perfeval_rules.batch import _runner
+
+    template = tmp_path / "tiny.md.j2"
+    template.write_text("{{ total }}\n", encoding="utf-8")
+    work = EvaluateWork("cn-mof-2020", "md", template=str(template))
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    chunk = tasks_for([str(inputs / "a-original.tsv"), str(inputs / "d-broken.csv")])
+    results, path, sizes = _runner._each(work, chunk, str(spool))
+    assert (path, sizes) == (None, [])
+    assert [f.report for f in results[0].forms] == [b"94.09\n"] and results[1].error is not None
+    assert list(spool.iterdir()) == []
+    big = EvaluateWork("cn-mof-2020", "json")
+    results, path, sizes = _runner._each(big, chunk, str(spool))
+    assert path == str(spool / "0") and [f.report for f in results[0].forms] == [b""]
+    whole = _runner._unspooled(results, path, sizes)
+    assert whole == [big(t) for t in chunk]
+    assert list(spool.iterdir()) == []  # read and removed
+
+
+@pytest.mark.parametrize(("count", "workers"), [(0, 2), (1, 2), (15, 2), (1000, 2), (10_000, 2), (333, 3)])
+def test_chunks_shrink_towards_the_end_and_cover_every_task_once(count: int, workers: int) -> None:
+    from perfeval_rules.batch import ProcessExecutor, Task
+    from perfeval_rules.batch._runner import MAX_CHUNK
+
+    tasks = [Task(n, f"{n}.tsv", str(n)) for n in range(count)]
+    chunks = list(ProcessExecutor(workers)._chunks(tasks))
+    assert [t for c in chunks for t in c] == tasks
+    sizes = [len(c) for c in chunks]
+    assert all(1 <= s <= MAX_CHUNK for s in sizes)
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[-8 * workers :] == [1] * min(len(sizes), 8 * workers)  # the last ones single tasks
+    assert [len(c) for c in ProcessExecutor(workers, chunk=3)._chunks(iter(tasks))] == [3] * (count // 3) + (
+        [count % 3] if count % 3 else []
+    )

@@ -9,10 +9,13 @@ runner feeds results to a `Sink` in input order, so every executor gives byte-id
 from __future__ import annotations
 
 import functools
+import gc
 import itertools
 import multiprocessing
+import os
 import signal
 import sys
+import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -205,15 +208,18 @@ def _ignore_sigint() -> None:
 
 @dataclass
 class ProcessExecutor:
-    """Runs tasks in `workers` processes, at most `window` in flight, so memory stays flat on long batches.
+    """Runs tasks in `workers` processes, at most `window` chunks in flight, so memory stays flat on long batches.
 
-    Tasks travel in chunks of `chunk`: handing each over and taking its result back costs the main
-    process, which also writes every report, about as much as a small form takes to evaluate.
+    The main process shares the cores with the workers, so what it spends on each result slows the
+    whole batch: tasks travel in chunks (handing one over and taking its results back costs about
+    what a small form takes to evaluate), and the reports of a chunk come back through a spool file
+    rather than the result pipe (a few hundred kB per chunk would cross the pipe 64 kB at a time,
+    the worker stalled until the main process reads).
     """
 
     workers: int
     window: int = 0  # chunks in flight; 0: four per worker
-    chunk: int = 8
+    chunk: int = 0  # tasks per chunk; 0: large chunks while much is left, smaller ones towards the end
 
     def map(self, work: Work, tasks: Iterable[Task]) -> Iterator[TaskResult]:
         """The results of `work` over `tasks`, in task order, computed ahead by the workers."""
@@ -223,31 +229,94 @@ class ProcessExecutor:
         from concurrent.futures import ProcessPoolExecutor  # here: a run without --jobs never needs it
 
         context: multiprocessing.context.BaseContext
-        if sys.platform == "linux" and threading.active_count() == 1:
+        forking = sys.platform == "linux" and threading.active_count() == 1
+        if forking:
             context = multiprocessing.get_context("fork")
             for stream in (sys.stdout, sys.stderr):  # a child flushes what it inherits: it would print it twice
                 if stream is not None:
                     stream.flush()
+            # what is loaded by now lives as long as the batch: out of the collector's sight, a worker's
+            # collections neither walk it nor copy its pages (which the fork shares) to mark it
+            gc.freeze()
         elif "forkserver" in multiprocessing.get_all_start_methods():
             forkserver = multiprocessing.get_context("forkserver")
             forkserver.set_forkserver_preload(_PRELOAD)
             context = forkserver
         else:  # pragma: no cover - not on Linux
             context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_sigint)
+        spool = tempfile.TemporaryDirectory(prefix="perfeval-")
         try:
-            source = iter(tasks)
-            chunks = iter(lambda: list(itertools.islice(source, self.chunk)), [])  # until a chunk comes back empty
-            window = self.window or 4 * self.workers
-            for results in in_order(lambda chunk: pool.submit(_each, work, chunk), chunks, window):
-                yield from results
+            pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_sigint)
+            try:
+                window = self.window or 4 * self.workers
+                submit = functools.partial(pool.submit, _each, work, spool=spool.name)
+                for reply in in_order(submit, self._chunks(tasks), window):
+                    yield from _unspooled(*reply)
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            spool.cleanup()
+            if forking:
+                gc.unfreeze()  # this process goes on (tests run many batches): let the collector see it again
+
+    def _chunks(self, tasks: Iterable[Task]) -> Iterator[list[Task]]:
+        """`tasks` in chunks: of `chunk` tasks, or, for a list, an eighth of each worker's share of what is left.
+
+        Few chunks cost the main process little; small ones at the end keep every worker busy to the end.
+        """
+        if self.chunk or not isinstance(tasks, list):
+            source = iter(tasks)
+            yield from iter(lambda: list(itertools.islice(source, self.chunk or 8)), [])  # until one comes back empty
+            return
+        start = 0
+        while start < len(tasks):
+            size = min(MAX_CHUNK, max(1, (len(tasks) - start) // (8 * self.workers)))
+            yield tasks[start : start + size]
+            start += size
 
 
-def _each(work: Work, chunk: list[Task]) -> list[TaskResult]:
-    """`work` over a chunk of tasks, in a worker process."""
-    return [work(task) for task in chunk]
+MAX_CHUNK = 64
+"""Tasks in a chunk at most: a chunk's reports are in memory (a worker's, then the main process's) at once."""
+
+SPOOL_BYTES = 1 << 16
+"""A chunk whose reports reach this size (a pipe's buffer) sends them through a spool file."""
+
+
+def _each(work: Work, chunk: list[Task], spool: str) -> tuple[list[TaskResult], str | None, list[int]]:
+    """`work` over a chunk of tasks, in a worker process: the results, with large reports left in a spool file.
+
+    Returns the results, and the spool file with the length of each report taken out of them in order
+    (the results then carry empty reports), or None and no lengths.
+    """
+    results = [work(task) for task in chunk]
+    reports = [f.report for r in results for f in r.forms]
+    if sum(map(len, reports)) < SPOOL_BYTES:
+        return results, None, []
+    path = os.path.join(spool, str(chunk[0].index))  # a task's index is unique in the batch
+    with open(path, "xb") as out:
+        out.writelines(reports)
+    light = [TaskResult(r.task, tuple(FormResult(f.summary, b"") for f in r.forms), r.error) for r in results]
+    return light, path, [len(x) for x in reports]
+
+
+def _unspooled(results: list[TaskResult], path: str | None, sizes: list[int]) -> list[TaskResult]:
+    """The results of a chunk with the reports from its spool file back in place (see `_each`); removes the file."""
+    if path is None:
+        return results
+    with open(path, "rb") as spooled:
+        data = spooled.read()
+    os.unlink(path)
+    offsets = itertools.accumulate(sizes, initial=0)
+    start = next(offsets)
+    whole = []
+    for result in results:
+        forms = []
+        for form in result.forms:
+            end = next(offsets)
+            forms.append(FormResult(form.summary, data[start:end]))
+            start = end
+        whole.append(TaskResult(result.task, tuple(forms), result.error))
+    return whole
 
 
 def in_order(submit: Callable[[Any], Any], tasks: Iterable[Any], window: int) -> Iterator[Any]:
