@@ -249,8 +249,8 @@ class ProcessExecutor:
             pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_sigint)
             try:
                 window = self.window or 4 * self.workers
-                submit = functools.partial(pool.submit, _each, work, spool=spool.name)
-                for reply in in_order(submit, self._chunks(tasks), window):
+                chunks = self._chunks(tasks)
+                for reply in in_order(lambda chunk: pool.submit(_each, work, chunk, spool.name), chunks, window):
                     yield from _unspooled(*reply)
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
