@@ -146,3 +146,38 @@ def test_chunks_shrink_towards_the_end_and_cover_every_task_once(count: int, wor
     assert [len(c) for c in ProcessExecutor(workers, chunk=3)._chunks(iter(tasks))] == [3] * (count // 3) + (
         [count % 3] if count % 3 else []
     )
+
+
+def test_a_staged_report_is_the_file_the_sink_would_write(inputs: Path, tmp_path: Path) -> None:
+    import hashlib
+
+    from perfeval_rules.batch import report_file
+
+    task = tasks_for([str(inputs / "c-half-spent.tsv")])[0]
+    for fmt in ("json", "md"):
+        plain = EvaluateWork("cn-mof-2020", fmt)(task).forms[0]
+        staged = EvaluateWork("cn-mof-2020", fmt, stage=str(tmp_path))(task).forms[0]
+        data = (tmp_path / plain.summary["file"]).read_bytes()
+        assert staged == type(staged)(plain.summary, b"", str(tmp_path / plain.summary["file"]), staged.sha256)
+        assert data == report_file(plain.report, fmt)
+        assert staged.sha256 == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("fmt", ["json", "md"])
+def test_workers_writing_reports_give_the_serial_folder(inputs: Path, tmp_path: Path, fmt: str) -> None:
+    from perfeval_rules import batch
+
+    paths = [str(p) for p in sorted(inputs.iterdir())]
+    runs = {}
+    for name, executor in (("serial", batch.SerialExecutor()), ("workers", batch.ProcessExecutor(2, chunk=1))):
+        said: list[str] = []
+        done = batch.to_folder(paths, "cn-mof-2020", tmp_path / name, fmt, executor=executor, echo=said.append)
+        assert (done.stats.evaluated, done.stats.failed, done.worst) == (4, 1, 0)
+        assert said == [f"perfeval: {inputs}/d-broken.csv:2:6 (B2): 分值 is not a number: '两分' [E005]\n"
+                        "    培训人数,两分\n             ^"]  # fmt: skip
+        runs[name] = {p.name: p.read_bytes() for p in sorted((tmp_path / name).iterdir())}
+    assert runs["workers"] == runs["serial"]  # and no staging folder is left
+    again = batch.to_folder(paths, "cn-mof-2020", tmp_path / "workers", fmt, executor=batch.ProcessExecutor(2),
+                            resume=True, echo=lambda _: None)  # fmt: skip
+    assert (again.stats.evaluated, again.stats.skipped, again.stats.failed) == (0, 4, 1)
+    assert {p.name: p.read_bytes() for p in sorted((tmp_path / "workers").iterdir())} == runs["serial"]

@@ -8,6 +8,8 @@ only has to implement `map`. `to_folder` and `to_stream` are what `perfeval eval
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +18,7 @@ from typing import BinaryIO
 from ..errors import PerfevalError
 from ._dask import DaskExecutor
 from ._naming import form_names, input_names
-from ._output import MANIFEST, FolderSink, JsonArraySink, report_file
+from ._output import MANIFEST, FolderSink, JsonArraySink
 from ._runner import (
     ENGINE,
     EvaluateWork,
@@ -33,6 +35,7 @@ from ._runner import (
     Work,
     executor_for,
     import_options,
+    report_file,
     run,
     sheet_of,
 )
@@ -134,12 +137,18 @@ def to_folder(
     info = {"id": ruleset.id, "title": ruleset.title, "version": ruleset.version, "sha256": ruleset.sha256}
     portfolio = Portfolio(info, ENGINE, fmt, [g.id for g in ruleset.grades])
     sink = FolderSink(folder, fmt, info, portfolio, resume=resume, template=template, trace=trace, echo=echo)
+    executor = executor or SerialExecutor()
+    # Worker processes write the reports themselves, beside the folder; the sink renames each into place
+    # in input order, so an interrupted batch still leaves exactly the reports its manifest lists.
+    stage = tempfile.mkdtemp(prefix=".perfeval-stage-", dir=folder) if isinstance(executor, ProcessExecutor) else None
     try:
-        work = EvaluateWork(path, fmt, template, trace)
-        stats = run(tasks_for(paths), work, executor or SerialExecutor(), sink, progress)
+        work = EvaluateWork(path, fmt, template, trace, stage=stage)
+        stats = run(tasks_for(paths), work, executor, sink, progress)
         index = sink.close()
     finally:
         portfolio.close()
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
     return FolderOutcome(stats, index, portfolio.worst())
 
 

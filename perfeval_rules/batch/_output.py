@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 from .. import _json
 from .._io import open_atomically, write_atomically
 from ..engine.model import SEVERITIES
-from ._runner import Task, TaskResult
+from ._runner import Task, TaskResult, report_file
 from ._summary import Portfolio, loads
 
 MANIFEST = ".perfeval-manifest.jsonl"
@@ -30,11 +30,6 @@ def _sha256_file(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
-
-
-def report_file(report: bytes, fmt: str) -> bytes:
-    """A rendered report as written to its file (JSON ends with a newline like every text file)."""
-    return report + b"\n" if fmt == "json" else report
 
 
 class FolderSink:
@@ -152,9 +147,13 @@ class FolderSink:
             return
         forms = []
         for form in result.forms:
-            data = report_file(form.report, self.fmt)
-            write_atomically(self.folder / form.summary["file"], data)
-            digest = hashlib.sha256(data).hexdigest()
+            if form.staged is not None:  # a worker wrote it: only its name is left to give
+                os.replace(form.staged, self.folder / form.summary["file"])
+                digest = form.sha256
+            else:
+                data = report_file(form.report, self.fmt)
+                write_atomically(self.folder / form.summary["file"], data)
+                digest = hashlib.sha256(data).hexdigest()
             forms.append({"file": form.summary["file"], "sha256": digest, "summary": form.summary})
             self.portfolio.add(form.summary)
         entry = {

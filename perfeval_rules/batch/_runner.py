@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import hashlib
 import itertools
 import multiprocessing
 import os
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .. import __version__, _json
+from .._io import write_atomically
 from ..errors import PerfevalError
 from ._naming import form_names
 from ._summary import summarize
@@ -51,13 +53,17 @@ class FormResult:
     """One form of an input, evaluated: its small summary (see `summarize`) and its rendered report.
 
     The report is UTF-8 bytes: it crosses from a worker process as it is, and is written as it is.
+    Or a worker already wrote the report file, whole and synced, to `staged` (see `EvaluateWork.stage`):
+    then the report is empty and `sha256` is the file's checksum.
     """
 
     summary: dict[str, Any]
     report: bytes
+    staged: str | None = None
+    sha256: str | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return FormResult, (self.summary, self.report)  # see Task.__reduce__
+        return FormResult, (self.summary, self.report, self.staged, self.sha256)  # see Task.__reduce__
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +79,11 @@ class TaskResult:
 
 
 Work = Callable[[Task], TaskResult]
+
+
+def report_file(report: bytes, fmt: str) -> bytes:
+    """A rendered report as written to its file (JSON ends with a newline like every text file)."""
+    return report + b"\n" if fmt == "json" else report
 
 
 class Executor(Protocol):
@@ -374,6 +385,10 @@ class EvaluateWork:
     # json only: each report is its element of the batch's array (`_json.element`) and each summary holds
     # only the finding counts: all a JSON stream needs (`JsonArraySink(elements=True)`), made in the worker.
     elements: bool = False
+    # A folder on the output's file system: each report file is written there, whole and synced, for the
+    # sink to move into place with a rename (`FormResult.staged`). Workers then write the reports side by
+    # side, and the main process of a --jobs batch no longer waits for every file to reach the disk.
+    stage: str | None = None
 
     @functools.cached_property
     def ruleset(self) -> Any:
@@ -408,7 +423,14 @@ class EvaluateWork:
                 else:
                     report = render(result, self.fmt, template=template).encode("utf-8")
                 file = name + SUFFIXES[self.fmt]
-                out.append(FormResult(summarize(result, name, file, sheet), report))
+                summary = summarize(result, name, file, sheet)
+                if self.stage is None:
+                    out.append(FormResult(summary, report))
+                    continue
+                data = report_file(report, self.fmt)
+                staged = os.path.join(self.stage, file)
+                write_atomically(Path(staged), data)
+                out.append(FormResult(summary, b"", staged, hashlib.sha256(data).hexdigest()))
         except PerfevalError as exc:
             return TaskResult(task, error=str(exc))
         except RecursionError:
