@@ -56,6 +56,14 @@ def dumpb(obj: Any) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
+def packed(obj: Any) -> bytes:
+    """`obj` on one line for the program to read back (a spill file): orjson's compact form, not `dumps`' one."""
+    try:
+        return orjson.dumps(obj, default=_FRAGMENTS.__getitem__)
+    except orjson.JSONEncodeError:
+        return dumps(obj, indent=None).encode("utf-8")  # what orjson cannot print, or the precise error
+
+
 def element(obj: Any) -> bytes:
     """`obj` as an item of an indented array: a newline, then `dumpb(obj)` indented one level deeper.
 

@@ -181,3 +181,12 @@ def test_workers_writing_reports_give_the_serial_folder(inputs: Path, tmp_path: 
                             resume=True, echo=lambda _: None)  # fmt: skip
     assert (again.stats.evaluated, again.stats.skipped, again.stats.failed) == (0, 4, 1)
     assert {p.name: p.read_bytes() for p in sorted((tmp_path / "workers").iterdir())} == runs["serial"]
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_a_packed_line_reads_back_as_the_same_data(value: Any) -> None:
+    from perfeval_rules.batch._summary import loads
+
+    line = _json.packed(value)
+    assert b"\n" not in line
+    assert loads(line) == loads(_json.dumps(value, indent=None)) == value
