@@ -190,3 +190,24 @@ def test_a_packed_line_reads_back_as_the_same_data(value: Any) -> None:
     line = _json.packed(value)
     assert b"\n" not in line
     assert loads(line) == loads(_json.dumps(value, indent=None)) == value
+
+
+def test_a_folder_lists_its_form_files_as_sorted_paths_would(tmp_path: Path) -> None:
+    from perfeval_rules.batch import input_files
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    names = ["b.tsv", "a.TSV", "B.csv", "..tsv", ".tsv", "c.", "notes.txt.bak", "form.yaml", "other.yaml", "x.xlsx"]
+    for name in names:
+        (folder / name).write_text("", encoding="utf-8")
+    (folder / "form.yaml").write_text("indicators: []\n", encoding="utf-8")
+    (folder / "other.yaml").write_text("title: not a form\n", encoding="utf-8")
+    (folder / "dir.tsv").mkdir()
+    (folder / "link.csv").symlink_to(folder / "b.tsv")
+    (folder / "dangling.csv").symlink_to(folder / "gone.csv")
+    from perfeval_rules.forms import READERS, is_form_file
+
+    expected = [str(p) for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() in READERS]
+    expected = [p for p in expected if is_form_file(p)]
+    assert input_files([str(folder), str(tmp_path / "given.tsv")]) == [*expected, str(tmp_path / "given.tsv")]
+    assert [Path(p).name for p in expected] == ["..tsv", "B.csv", "a.TSV", "b.tsv", "form.yaml", "link.csv", "x.xlsx"]

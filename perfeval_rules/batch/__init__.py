@@ -8,6 +8,7 @@ only has to implement `map`. `to_folder` and `to_stream` are what `perfeval eval
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -86,13 +87,24 @@ def input_files(arguments: Sequence[str]) -> list[str]:
         if not folder.is_dir():
             paths.append(argument)
             continue
-        for file in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in READERS):
+        # names, not paths: a folder of many thousand forms is listed without a Path or a stat per file
+        # (sorting a folder's paths sorts their names)
+        with os.scandir(folder) as entries:
+            names = sorted(e.name for e in entries if _suffix(e.name) in READERS and e.is_file())
+        for name in names:
+            file = str(folder / name)
             try:
                 if is_form_file(file):
-                    paths.append(str(file))
+                    paths.append(file)
             except PerfevalError:
-                paths.append(str(file))  # unreadable: evaluating it reports the error
+                paths.append(file)  # unreadable: evaluating it reports the error
     return paths
+
+
+def _suffix(name: str) -> str:
+    """`Path(name).suffix.lower()`: from the last dot, unless the name starts or ends with it."""
+    dot = name.rfind(".")
+    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
 
 
 def tasks_for(paths: Sequence[str]) -> list[Task]:
