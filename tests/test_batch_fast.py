@@ -211,3 +211,21 @@ def test_a_folder_lists_its_form_files_as_sorted_paths_would(tmp_path: Path) -> 
     expected = [p for p in expected if is_form_file(p)]
     assert input_files([str(folder), str(tmp_path / "given.tsv")]) == [*expected, str(tmp_path / "given.tsv")]
     assert [Path(p).name for p in expected] == ["..tsv", "B.csv", "a.TSV", "b.tsv", "form.yaml", "link.csv", "x.xlsx"]
+
+
+def test_a_synced_stream_is_synced_on_the_way_and_unchanged(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from perfeval_rules import batch
+    from perfeval_rules.batch import _output
+
+    paths = [str(p) for p in sorted(inputs.iterdir())]
+    plain = io.BytesIO()
+    batch.to_stream(paths, "cn-mof-2020", plain, echo=lambda _: None)
+    synced: list[int] = []
+    monkeypatch.setattr(_output, "SYNC_BYTES", 1000)
+    monkeypatch.setattr(_output.os, "fdatasync", synced.append)
+    with (tmp_path / "all.json").open("wb") as out:
+        batch.to_stream(paths, "cn-mof-2020", out, sync=True, echo=lambda _: None)
+        assert synced == [out.fileno()] * 4  # after each of the four inputs evaluated
+    assert (tmp_path / "all.json").read_bytes() == plain.getvalue()

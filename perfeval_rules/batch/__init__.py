@@ -171,17 +171,19 @@ def to_stream(
     *,
     executor: Executor | None = None,
     trace: bool = True,
+    sync: bool = False,
     progress: Progress | None = None,
     echo: Callable[[str], None] = print,
 ) -> tuple[Stats, int | None]:
     """Every form's result object in one JSON array, streamed to `out` as UTF-8; returns the stats and worst rank.
 
-    `trace=False` leaves the step-by-step trace of every score out of the result objects.
+    `trace=False` leaves the step-by-step trace of every score out of the result objects. `sync`: `out`
+    is a file to be synced at the end; it is synced as it grows too (see `JsonArraySink`).
     """
     from ..ruleset.loader import find_ruleset
 
     path = str(find_ruleset(rules).resolve())
-    sink = JsonArraySink(out, echo, elements=True)
+    sink = JsonArraySink(out, echo, elements=True, sync=sync)
     work = EvaluateWork(path, "json", trace=trace, elements=True)
     stats = run(tasks_for(paths), work, executor or SerialExecutor(), sink, progress)
     sink.close()

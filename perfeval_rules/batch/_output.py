@@ -24,6 +24,9 @@ MANIFEST = ".perfeval-manifest.jsonl"
 
 Echo = Callable[[str], None]
 
+SYNC_BYTES = 64 << 20
+"""A synced JSON stream is synced after each this many bytes (see `JsonArraySink`)."""
+
 
 def _sha256_file(path: Path) -> str | None:
     try:
@@ -207,13 +210,17 @@ class JsonArraySink:
     """Streams the result objects as one JSON array, exactly as `_json.dumps(list_of_results)` would print it.
 
     `elements`: the reports come as array elements already (`EvaluateWork(elements=True)`), so
-    each is written as it is; otherwise each report is indented here.
+    each is written as it is; otherwise each report is indented here. `sync`: `out` is a file that is
+    synced when it is done (written atomically): it is synced every `SYNC_BYTES` on the way as well,
+    so the disk writes while the batch still evaluates instead of all of it at the end.
     """
 
-    def __init__(self, out: BinaryIO, echo: Echo = print, *, elements: bool = False) -> None:
+    def __init__(self, out: BinaryIO, echo: Echo = print, *, elements: bool = False, sync: bool = False) -> None:
         self.out = out
         self.echo = echo
         self.elements = elements
+        self.sync = sync
+        self.unsynced = 0
         self.count = 0
         self.failed = 0
         self.worst: int | None = None  # rank of the worst finding: 0 error, 1 warning, 2 info
@@ -234,11 +241,17 @@ class JsonArraySink:
         for form in result.forms:
             self.out.write(b"[" if self.count == 0 else b",")
             # An element of an indented array is a newline and the object's text indented one level deeper.
-            self.out.write(form.report if self.elements else b"\n  " + form.report.replace(b"\n", b"\n  "))
+            self.unsynced += self.out.write(
+                form.report if self.elements else b"\n  " + form.report.replace(b"\n", b"\n  ")
+            )
             self.count += 1
             ranks = [n for n, sev in enumerate(SEVERITIES) if form.summary["counts"][sev]]
             if ranks and (self.worst is None or ranks[0] < self.worst):
                 self.worst = ranks[0]
+        if self.sync and self.unsynced >= SYNC_BYTES:
+            self.out.flush()
+            os.fdatasync(self.out.fileno())
+            self.unsynced = 0
 
     def close(self) -> None:
         """End the array."""
