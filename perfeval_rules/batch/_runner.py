@@ -20,7 +20,7 @@ import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -306,7 +306,7 @@ def _each(work: Work, chunk: list[Task], spool: str) -> tuple[list[TaskResult], 
     path = os.path.join(spool, str(chunk[0].index))  # a task's index is unique in the batch
     with open(path, "xb") as out:
         out.writelines(reports)
-    light = [TaskResult(r.task, tuple(FormResult(f.summary, b"") for f in r.forms), r.error) for r in results]
+    light = [TaskResult(r.task, tuple(replace(f, report=b"") for f in r.forms), r.error) for r in results]
     return light, path, [len(x) for x in reports]
 
 
@@ -324,7 +324,7 @@ def _unspooled(results: list[TaskResult], path: str | None, sizes: list[int]) ->
         forms = []
         for form in result.forms:
             end = next(offsets)
-            forms.append(FormResult(form.summary, data[start:end]))
+            forms.append(replace(form, report=data[start:end]))
             start = end
         whole.append(TaskResult(result.task, tuple(forms), result.error))
     return whole
@@ -423,14 +423,7 @@ class EvaluateWork:
                 else:
                     report = render(result, self.fmt, template=template).encode("utf-8")
                 file = name + SUFFIXES[self.fmt]
-                summary = summarize(result, name, file, sheet)
-                if self.stage is None:
-                    out.append(FormResult(summary, report))
-                    continue
-                data = report_file(report, self.fmt)
-                staged = os.path.join(self.stage, file)
-                write_atomically(Path(staged), data)
-                out.append(FormResult(summary, b"", staged, hashlib.sha256(data).hexdigest()))
+                out.append(FormResult(summarize(result, name, file, sheet), report))
         except PerfevalError as exc:
             return TaskResult(task, error=str(exc))
         except RecursionError:
@@ -439,4 +432,14 @@ class EvaluateWork:
             return TaskResult(
                 task, error=f"{task.path}: internal error: {type(exc).__name__}: {exc} (a bug in perfeval)"
             )
+        if self.stage is not None:
+            out = [self._staged(form) for form in out]  # outside the try: a full disk stops the batch, as in the sink
         return TaskResult(task, tuple(out))
+
+    def _staged(self, form: FormResult) -> FormResult:
+        """The form with its report file written to the stage (see `stage`)."""
+        assert self.stage is not None
+        data = report_file(form.report, self.fmt)
+        staged = os.path.join(self.stage, form.summary["file"])
+        write_atomically(Path(staged), data)
+        return FormResult(form.summary, b"", staged, hashlib.sha256(data).hexdigest())
