@@ -229,3 +229,28 @@ def test_a_synced_stream_is_synced_on_the_way_and_unchanged(
         batch.to_stream(paths, "cn-mof-2020", out, sync=True, echo=lambda _: None)
         assert synced == [out.fileno()] * 4  # after each of the four inputs evaluated
     assert (tmp_path / "all.json").read_bytes() == plain.getvalue()
+
+
+def test_workers_from_a_clean_process_spool_and_stage_alike(inputs: Path, tmp_path: Path) -> None:
+    import threading
+
+    from perfeval_rules import batch
+
+    paths = [str(p) for p in sorted(inputs.iterdir())] * 3
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)  # another thread (as a progress bar has): no fork, forkserver
+    other.start()
+    try:
+        streamed = io.BytesIO()
+        batch.to_stream(paths, "cn-mof-2020", streamed, executor=batch.ProcessExecutor(2), echo=lambda _: None)
+        batch.to_folder(paths[:5], "cn-mof-2020", tmp_path / "two", "md", executor=batch.ProcessExecutor(2),
+                        echo=lambda _: None)  # fmt: skip
+    finally:
+        stop.set()
+        other.join()
+    serial = io.BytesIO()
+    batch.to_stream(paths, "cn-mof-2020", serial, echo=lambda _: None)
+    assert streamed.getvalue() == serial.getvalue()
+    batch.to_folder(paths[:5], "cn-mof-2020", tmp_path / "one", "md", echo=lambda _: None)
+    one, two = ({p.name: p.read_bytes() for p in sorted((tmp_path / d).iterdir())} for d in ("one", "two"))
+    assert two == one
