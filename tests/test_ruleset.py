@@ -131,7 +131,7 @@ def test_a_relative_rule_set_name_is_found_again_from_another_folder(
         (tmp_path / folder).mkdir()
         text = (RULES / "cn-mof-2020.yaml").read_text(encoding="utf-8")
         (tmp_path / folder / "mine.yaml").write_text(
-            text.replace("over_achievement: 1.2", f"over_achievement: {factor}")
+            text.replace("over_achievement: 1.2", f"over_achievement: {factor}"), encoding="utf-8"
         )
     monkeypatch.chdir(tmp_path / "a")
     first = load_ruleset("mine.yaml")
