@@ -71,20 +71,24 @@ def parse(text: str) -> n.Node:
 
     Trees are immutable, so a rule set and the rule sets extending it share the parse of a repeated text.
     """
-    stored = _stored()
-    node = stored.get(text)
+    node = _stored().get(text)
     if node is None:
         node = _parse(text)
-        _store(stored, text, node)
+        _NEW[:] = [text]
+    if len(_USED) < _USED_MAX:
+        _USED[text] = node
     return node
 
 
 # Trees of the expressions parsed in earlier runs, kept in the private cache folder (see _cache): loading
 # a rule set then needs neither lark's expression parser nor a parse. The file is tied to the grammar and
-# to the code that builds and defines the trees; any change to them starts it afresh.
+# to the code that builds and defines the trees; any change to them starts it afresh. It holds the trees
+# the last process that parsed anything new used, so that it stays as small as one run needs.
 _STORE_NAME = "expr-trees.pickle"
-_STORE_MAX = 4096
 _SOURCES = ("expr.lark", "_parser.py", "_nodes.py", "_types.py")
+_USED: dict[str, n.Node] = {}  # the trees this process asked for, in order
+_USED_MAX = 4096
+_NEW: list[str] = []  # the last text this process had to parse, if any
 
 
 @functools.cache
@@ -95,10 +99,11 @@ def _stamp() -> str:
 
 @functools.cache
 def _stored() -> dict[str, n.Node]:
-    """The trees kept by earlier runs (empty without a cache folder, or when the file is not ours)."""
+    """The trees kept by the last run (empty without a cache folder, or when the file is not ours)."""
     path = cache_file(_STORE_NAME)
     if not isinstance(path, str):
         return {}
+    atexit.register(_save, path)
     try:
         with open(path, "rb") as stream:
             stamp, trees = pickle.load(stream)
@@ -109,24 +114,11 @@ def _stored() -> dict[str, n.Node]:
     return trees
 
 
-def _store(stored: dict[str, n.Node], text: str, node: n.Node) -> None:
-    """Keep a new tree, and have the file written once, when this process ends."""
-    if len(stored) >= _STORE_MAX:
-        stored.clear()
-    stored[text] = node
-    if not _PENDING:
-        _PENDING.append(True)
-        atexit.register(_save, stored)
-
-
-_PENDING: list[bool] = []
-
-
-def _save(stored: dict[str, n.Node]) -> None:
-    path = cache_file(_STORE_NAME)
-    if isinstance(path, str):
+def _save(path: str) -> None:
+    """At the end of a process that parsed something new: keep the trees it used for the next run."""
+    if _NEW and len(_USED) < _USED_MAX:
         with contextlib.suppress(OSError):  # a cache that cannot be written costs time next run, nothing else
-            write_atomically(Path(path), pickle.dumps((_stamp(), stored), protocol=pickle.HIGHEST_PROTOCOL))
+            write_atomically(Path(path), pickle.dumps((_stamp(), _USED), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _parse(text: str) -> n.Node:
