@@ -543,8 +543,10 @@ def _evaluate_to_stream(
             return batch.to_stream(
                 paths, rules, sys.stdout.buffer, executor=executor, trace=trace, progress=progress, echo=_echo_err
             )
-        with open_atomically_binary(Path(output)) as out:
-            return batch.to_stream(paths, rules, out, executor=executor, trace=trace, progress=progress, echo=_echo_err)
+        with open_atomically_binary(Path(output)) as out:  # synced when done: synced on the way too
+            return batch.to_stream(
+                paths, rules, out, executor=executor, trace=trace, sync=True, progress=progress, echo=_echo_err
+            )
 
     try:
         stats, worst = _run_with_progress(start)
