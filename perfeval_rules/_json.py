@@ -56,6 +56,28 @@ def dumpb(obj: Any) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
+def packed(obj: Any) -> bytes:
+    """`obj` on one line for the program to read back (a spill file): orjson's compact form, not `dumps`' one."""
+    try:
+        return orjson.dumps(obj, default=_FRAGMENTS.__getitem__)
+    except orjson.JSONEncodeError:
+        return dumps(obj, indent=None).encode("utf-8")  # what orjson cannot print, or the precise error
+
+
+def element(obj: Any) -> bytes:
+    """`obj` as an item of an indented array: a newline, then `dumpb(obj)` indented one level deeper.
+
+    orjson indents the item itself (`[obj]` printed, its brackets cut off), so a batch's JSON array is
+    written without re-indenting every result.
+    """
+    try:
+        return orjson.dumps([obj], default=_FRAGMENTS.__getitem__, option=orjson.OPT_INDENT_2)[1:-2]
+    except orjson.JSONEncodeError:
+        pass
+    # Raw newlines occur only between tokens (a string's newline is written \n): each starts a line to indent.
+    return b"\n  " + dumpb(obj).replace(b"\n", b"\n  ")
+
+
 class _Stream:
     """Stands in for the list of pieces: each piece goes straight to `write`; only the last is kept."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,11 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("perfeval: interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            # Whoever read the output stopped (`perfeval evaluate … | head`): stop quietly, with the status
+            # of a command ended by SIGPIPE, and send what is still buffered nowhere instead of failing again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(141)
         except Exception as exc:
             if os.environ.get("PERFEVAL_DEBUG"):
                 raise
@@ -460,7 +466,6 @@ def _evaluate_one(work: Any, path: str, output: str | None, threshold: int) -> i
 
 def _progress() -> Any:
     """A rich progress bar on stderr when it is a terminal; None (quiet) otherwise."""
-    import sys
 
     if not sys.stderr.isatty():
         return None
@@ -532,7 +537,6 @@ def _evaluate_to_folder(
 def _evaluate_to_stream(
     paths: list[str], rules: str, output: str | None, executor: Any, threshold: int, trace: bool
 ) -> int:
-    import sys
 
     from . import batch
     from ._io import open_atomically_binary
@@ -543,8 +547,10 @@ def _evaluate_to_stream(
             return batch.to_stream(
                 paths, rules, sys.stdout.buffer, executor=executor, trace=trace, progress=progress, echo=_echo_err
             )
-        with open_atomically_binary(Path(output)) as out:
-            return batch.to_stream(paths, rules, out, executor=executor, trace=trace, progress=progress, echo=_echo_err)
+        with open_atomically_binary(Path(output)) as out:  # synced when done: synced on the way too
+            return batch.to_stream(
+                paths, rules, out, executor=executor, trace=trace, sync=True, progress=progress, echo=_echo_err
+            )
 
     try:
         stats, worst = _run_with_progress(start)

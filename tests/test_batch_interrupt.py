@@ -90,3 +90,20 @@ def test_sigint_during_a_json_stream_leaves_no_file(tmp_path: Path) -> None:
     assert proc.returncode == 130, err
     assert err.startswith("perfeval: interrupted")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]  # neither the array nor a temporary file
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_reader_that_stops_early_ends_the_batch_quietly(tmp_path: Path, jobs: str) -> None:
+    """`perfeval evaluate … | head`: the closed pipe stops the batch with SIGPIPE's status and no message."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for n in range(20):
+        shutil.copy(SEED, inputs / f"form-{n:03}.tsv")
+    proc = _start(str(inputs), "--rules", "cn-mof-2020", "--format", "json", "--jobs", jobs)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(100).startswith("[\n  {")
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 141
+    assert err == ""

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import pickle
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,17 +55,14 @@ def test_a_file_in_place_of_the_folder_is_not_used(tmp_path: Path, monkeypatch: 
 
 
 def test_both_grammars_keep_their_tables_between_runs(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PERFEVAL_CACHE_DIR": str(tmp_path / "c"), "PYTHONPATH": str(root)}
     example = root / "examples" / "xinhong-community-party-building.tsv"
     args = [sys.executable, "-m", "perfeval_rules", "evaluate", str(example), "--rules", "cn-mof-2020"]
     first = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, check=True)
     names = sorted(p.name for p in (tmp_path / "c").iterdir())
-    assert names[:2] == ["lark-expr.pickle", "lark-notation.pickle"]
-    assert [n.rsplit("-", 1)[0] for n in names[2:]] == ["valid-file", "valid-ruleset"]  # see the test below
+    assert names[:3] == ["expr-trees.pickle", "lark-expr.pickle", "lark-notation.pickle"]
+    assert [n.rsplit("-", 1)[0] for n in names[3:]] == ["valid-file", "valid-ruleset"]  # see the test below
     again = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, check=True)
     assert again.stdout == first.stdout
     assert '"total": 94.09' in first.stdout
@@ -100,3 +100,32 @@ def test_a_rule_set_that_passed_its_schema_checks_is_not_checked_again(tmp_path:
         f"{rules}:5:12: rounding.places must be a whole number, not the text 'many' [E003]\n"
         "    rounding: {places: many}\n               ^"
     )
+
+
+# A process that loads cn-mof-2020 and says whether it had to build lark's expression parser.
+_LOAD = """
+from perfeval_rules import load_ruleset
+from perfeval_rules.expr import _parser
+ruleset = load_ruleset("cn-mof-2020")
+print(_parser._parser.cache_info().currsize, ruleset.policies[0].when.text)
+"""
+
+
+def _load(folder: Path) -> str:
+    env = {**os.environ, "PERFEVAL_CACHE_DIR": str(folder)}
+    done = subprocess.run([sys.executable, "-c", _LOAD], env=env, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def test_expression_trees_are_kept_for_the_next_run(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    first = _load(folder)
+    assert first.startswith("1 ")  # parsed with lark, and the trees written when the process ended
+    store = folder / "expr-trees.pickle"
+    _, trees = pickle.loads(store.read_bytes())
+    assert first.split(" ", 1)[1].strip() in trees and len(trees) < 100  # what this run used, no more
+    assert _load(folder) == "0" + first[1:]  # the same rule set, without lark's parser
+    for bad in (b"", b"not a pickle", pickle.dumps(("another grammar", {}))):
+        store.write_bytes(bad)
+        assert _load(folder) == first  # anything else is ignored and written afresh
+    assert _load(folder) == "0" + first[1:]

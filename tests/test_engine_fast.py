@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 import random
 from decimal import ROUND_FLOOR, Decimal, localcontext
 from pathlib import Path
@@ -34,6 +35,25 @@ def test_indicator_results_and_findings_equal_the_constructed_dataclasses() -> N
             assert f == _rebuilt(f)
             assert list(vars(f)) == [x.name for x in dataclasses.fields(Finding)]
             assert (f.indicator, f.index, f.cell) == (result.name, result.index, result.source)
+
+
+def test_indicator_results_made_when_read_act_as_the_tuple_of_results() -> None:
+    ruleset, form = load_ruleset("cn-mof-2020"), load_form(EXAMPLE)
+    lazy = evaluate(ruleset, form).indicators
+    # to_dicts() before anything is read builds the contract from the shared outcomes directly...
+    dicts = lazy.to_dicts()
+    assert lazy._made is None
+    results = tuple(lazy)
+    # ...and gives what each result's own to_dict() gives.
+    assert dicts == [r.to_dict() for r in results]
+    assert len(lazy) == len(results) == len(form.indicators) == 56
+    assert lazy[0] is results[0] and lazy[-2:] == results[-2:] and lazy == results
+    assert [r.index for r in results] == list(range(1, 57))
+    assert [r.name for r in results] == [i.name for i in form.indicators]
+    assert results[0].source == "C14" and results[0].reason == form.indicators[0].reason
+    assert evaluate(ruleset, form).indicators == lazy
+    again = pickle.loads(pickle.dumps(evaluate(ruleset, form).indicators))
+    assert again == results and len(again) == 56 and again.to_dicts() == dicts
 
 
 def _sorted(findings: tuple[Finding, ...]) -> list[Finding]:

@@ -72,11 +72,12 @@ def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
     ("text", "where"),
     [
         ("project: " + "[" * 5000 + "]" * 5000 + "\n", "1:110"),  # flow sequences
+        ("project: " + "[" * 150 + "]" * 150 + "\n", "1:110"),  # shallow enough for libyaml, too deep for us
         ("project: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n", "1:407"),  # flow mappings
         ("project:\n" + "".join(" " * (i + 1) + "- \n" for i in range(3000)), "102:102"),  # block sequences
         ("".join(" " * i + f"k{i}:\n" for i in range(3000)) + " " * 3000 + "x\n", "101:101"),  # block mappings
     ],
-    ids=["flow-sequences", "flow-mappings", "block-sequences", "block-mappings"],
+    ids=["flow-sequences", "flow-sequences-libyaml", "flow-mappings", "block-sequences", "block-mappings"],
 )
 def test_deep_nesting_stops_at_the_limit_without_recursion_error(text: str, where: str, tmp_path: Path) -> None:
     path = tmp_path / "deep.yaml"
@@ -168,3 +169,23 @@ def test_a_file_is_read_whole_up_to_the_limit_and_refused_one_byte_over(
     with pytest.raises(InputError) as caught:
         _yaml.read_bytes(path)
     assert caught.value.message == f"file is larger than {limit // (1024 * 1024)} MiB"
+
+
+def _outcome(text: str, name: str) -> Any:
+    try:
+        document = _yaml.load_text(text, name)
+    except YamlError as exc:
+        return str(exc)
+    return document.data, document.positions
+
+
+def test_libyaml_gives_what_the_python_loader_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every YAML file of the project loads to the same data and positions, or fails with the same message."""
+    root = Path(__file__).resolve().parents[1]
+    files = sorted({*root.glob("rules/**/*.yaml"), *root.glob("tests/**/*.yaml"), *root.glob("examples/*.yaml")})
+    texts = {str(f): f.read_text(encoding="utf-8") for f in files}
+    fast = {name: _outcome(text, name) for name, text in texts.items()}
+    composed = [name for name, text in texts.items() if _yaml._libyaml_node(text) is not _yaml._UNSURE]
+    assert len(files) > 30 and len(composed) > 30
+    monkeypatch.setattr(_yaml, "_libyaml_node", lambda text: _yaml._UNSURE)
+    assert fast == {name: _outcome(text, name) for name, text in texts.items()}

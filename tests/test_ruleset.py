@@ -124,6 +124,24 @@ def test_rule_set_is_immutable_hashed_and_cached(tmp_path: Path) -> None:
     assert second.over_achievement == Decimal("1.3") and second.sha256 != first.sha256
 
 
+def test_a_relative_rule_set_name_is_found_again_from_another_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for folder, factor in (("a", "1.3"), ("b", "1.4")):
+        (tmp_path / folder).mkdir()
+        text = (RULES / "cn-mof-2020.yaml").read_text(encoding="utf-8")
+        (tmp_path / folder / "mine.yaml").write_text(
+            text.replace("over_achievement: 1.2", f"over_achievement: {factor}"), encoding="utf-8"
+        )
+    monkeypatch.chdir(tmp_path / "a")
+    first = load_ruleset("mine.yaml")
+    assert load_ruleset("mine.yaml") is first and first.over_achievement == Decimal("1.3")
+    monkeypatch.chdir(tmp_path / "b")
+    assert load_ruleset("mine.yaml").over_achievement == Decimal("1.4")
+    monkeypatch.chdir(tmp_path / "a")
+    assert load_ruleset("mine.yaml") is first
+
+
 def test_unknown_rule_set_name() -> None:
     with pytest.raises(UsageError, match=r"no rule set 'cn-mof-2021': not a file and not a bundled id \(did you"):
         load_ruleset("cn-mof-2021")

@@ -8,6 +8,9 @@ only has to implement `map`. `to_folder` and `to_stream` are what `perfeval eval
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +19,7 @@ from typing import BinaryIO
 from ..errors import PerfevalError
 from ._dask import DaskExecutor
 from ._naming import form_names, input_names
-from ._output import MANIFEST, FolderSink, JsonArraySink, report_file
+from ._output import MANIFEST, FolderSink, JsonArraySink
 from ._runner import (
     ENGINE,
     EvaluateWork,
@@ -33,6 +36,7 @@ from ._runner import (
     Work,
     executor_for,
     import_options,
+    report_file,
     run,
     sheet_of,
 )
@@ -83,13 +87,24 @@ def input_files(arguments: Sequence[str]) -> list[str]:
         if not folder.is_dir():
             paths.append(argument)
             continue
-        for file in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in READERS):
+        # names, not paths: a folder of many thousand forms is listed without a Path or a stat per file
+        # (sorting a folder's paths sorts their names)
+        with os.scandir(folder) as entries:
+            names = sorted(e.name for e in entries if _suffix(e.name) in READERS and e.is_file())
+        for name in names:
+            file = str(folder / name)
             try:
                 if is_form_file(file):
-                    paths.append(str(file))
+                    paths.append(file)
             except PerfevalError:
-                paths.append(str(file))  # unreadable: evaluating it reports the error
+                paths.append(file)  # unreadable: evaluating it reports the error
     return paths
+
+
+def _suffix(name: str) -> str:
+    """`Path(name).suffix.lower()`: from the last dot, unless the name starts or ends with it."""
+    dot = name.rfind(".")
+    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
 
 
 def tasks_for(paths: Sequence[str]) -> list[Task]:
@@ -134,12 +149,18 @@ def to_folder(
     info = {"id": ruleset.id, "title": ruleset.title, "version": ruleset.version, "sha256": ruleset.sha256}
     portfolio = Portfolio(info, ENGINE, fmt, [g.id for g in ruleset.grades])
     sink = FolderSink(folder, fmt, info, portfolio, resume=resume, template=template, trace=trace, echo=echo)
+    executor = executor or SerialExecutor()
+    # Worker processes write the reports themselves, beside the folder; the sink renames each into place
+    # in input order, so an interrupted batch still leaves exactly the reports its manifest lists.
+    stage = tempfile.mkdtemp(prefix=".perfeval-stage-", dir=folder) if isinstance(executor, ProcessExecutor) else None
     try:
-        work = EvaluateWork(path, fmt, template, trace)
-        stats = run(tasks_for(paths), work, executor or SerialExecutor(), sink, progress)
+        work = EvaluateWork(path, fmt, template, trace, stage=stage)
+        stats = run(tasks_for(paths), work, executor, sink, progress)
         index = sink.close()
     finally:
         portfolio.close()
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
     return FolderOutcome(stats, index, portfolio.worst())
 
 
@@ -150,17 +171,20 @@ def to_stream(
     *,
     executor: Executor | None = None,
     trace: bool = True,
+    sync: bool = False,
     progress: Progress | None = None,
     echo: Callable[[str], None] = print,
 ) -> tuple[Stats, int | None]:
     """Every form's result object in one JSON array, streamed to `out` as UTF-8; returns the stats and worst rank.
 
-    `trace=False` leaves the step-by-step trace of every score out of the result objects.
+    `trace=False` leaves the step-by-step trace of every score out of the result objects. `sync`: `out`
+    is a file to be synced at the end; it is synced as it grows too (see `JsonArraySink`).
     """
     from ..ruleset.loader import find_ruleset
 
     path = str(find_ruleset(rules).resolve())
-    sink = JsonArraySink(out, echo)
-    stats = run(tasks_for(paths), EvaluateWork(path, "json", trace=trace), executor or SerialExecutor(), sink, progress)
+    sink = JsonArraySink(out, echo, elements=True, sync=sync)
+    work = EvaluateWork(path, "json", trace=trace, elements=True)
+    stats = run(tasks_for(paths), work, executor or SerialExecutor(), sink, progress)
     sink.close()
     return stats, sink.worst

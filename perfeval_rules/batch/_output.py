@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 from .. import _json
 from .._io import open_atomically, write_atomically
 from ..engine.model import SEVERITIES
-from ._runner import Task, TaskResult
+from ._runner import Task, TaskResult, report_file
 from ._summary import Portfolio, loads
 
 MANIFEST = ".perfeval-manifest.jsonl"
@@ -24,17 +24,15 @@ MANIFEST = ".perfeval-manifest.jsonl"
 
 Echo = Callable[[str], None]
 
+SYNC_BYTES = 64 << 20
+"""A synced JSON stream is synced after each this many bytes (see `JsonArraySink`)."""
+
 
 def _sha256_file(path: Path) -> str | None:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
-
-
-def report_file(report: bytes, fmt: str) -> bytes:
-    """A rendered report as written to its file (JSON ends with a newline like every text file)."""
-    return report + b"\n" if fmt == "json" else report
 
 
 class FolderSink:
@@ -152,9 +150,13 @@ class FolderSink:
             return
         forms = []
         for form in result.forms:
-            data = report_file(form.report, self.fmt)
-            write_atomically(self.folder / form.summary["file"], data)
-            digest = hashlib.sha256(data).hexdigest()
+            if form.staged is not None:  # a worker wrote it: only its name is left to give
+                os.replace(form.staged, self.folder / form.summary["file"])
+                digest = form.sha256
+            else:
+                data = report_file(form.report, self.fmt)
+                write_atomically(self.folder / form.summary["file"], data)
+                digest = hashlib.sha256(data).hexdigest()
             forms.append({"file": form.summary["file"], "sha256": digest, "summary": form.summary})
             self.portfolio.add(form.summary)
         entry = {
@@ -205,11 +207,20 @@ def _entry(line: bytes) -> dict[str, Any] | None:
 
 
 class JsonArraySink:
-    """Streams the result objects as one JSON array, exactly as `_json.dumps(list_of_results)` would print it."""
+    """Streams the result objects as one JSON array, exactly as `_json.dumps(list_of_results)` would print it.
 
-    def __init__(self, out: BinaryIO, echo: Echo = print) -> None:
+    `elements`: the reports come as array elements already (`EvaluateWork(elements=True)`), so
+    each is written as it is; otherwise each report is indented here. `sync`: `out` is a file that is
+    synced when it is done (written atomically): it is synced every `SYNC_BYTES` on the way as well,
+    so the disk writes while the batch still evaluates instead of all of it at the end.
+    """
+
+    def __init__(self, out: BinaryIO, echo: Echo = print, *, elements: bool = False, sync: bool = False) -> None:
         self.out = out
         self.echo = echo
+        self.elements = elements
+        self.sync = sync
+        self.unsynced = 0
         self.count = 0
         self.failed = 0
         self.worst: int | None = None  # rank of the worst finding: 0 error, 1 warning, 2 info
@@ -228,13 +239,19 @@ class JsonArraySink:
             self.echo(f"perfeval: {result.error}")
             return
         for form in result.forms:
-            # An element of an indented array is the object's own text indented one level deeper.
-            self.out.write(b"[\n  " if self.count == 0 else b",\n  ")
-            self.out.write(form.report.replace(b"\n", b"\n  "))
+            self.out.write(b"[" if self.count == 0 else b",")
+            # An element of an indented array is a newline and the object's text indented one level deeper.
+            self.unsynced += self.out.write(
+                form.report if self.elements else b"\n  " + form.report.replace(b"\n", b"\n  ")
+            )
             self.count += 1
             ranks = [n for n, sev in enumerate(SEVERITIES) if form.summary["counts"][sev]]
             if ranks and (self.worst is None or ranks[0] < self.worst):
                 self.worst = ranks[0]
+        if self.sync and self.unsynced >= SYNC_BYTES:
+            self.out.flush()
+            os.fdatasync(self.out.fileno())
+            self.unsynced = 0
 
     def close(self) -> None:
         """End the array."""

@@ -8,19 +8,24 @@ runner feeds results to a `Sink` in input order, so every executor gives byte-id
 
 from __future__ import annotations
 
+import functools
+import gc
+import hashlib
 import itertools
 import multiprocessing
+import os
 import signal
 import sys
+import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from .. import __version__, _json
+from .._io import write_atomically
 from ..errors import PerfevalError
 from ._naming import form_names
 from ._summary import summarize
@@ -37,16 +42,28 @@ class Task:
     path: str
     name: str
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt through the constructor: a slotted dataclass's own pickling runs Python code per field,
+        # several times slower, and the main process unpickles every result of a --jobs batch.
+        return Task, (self.index, self.path, self.name)
+
 
 @dataclass(frozen=True, slots=True)
 class FormResult:
     """One form of an input, evaluated: its small summary (see `summarize`) and its rendered report.
 
     The report is UTF-8 bytes: it crosses from a worker process as it is, and is written as it is.
+    Or a worker already wrote the report file, whole and synced, to `staged` (see `EvaluateWork.stage`):
+    then the report is empty and `sha256` is the file's checksum.
     """
 
     summary: dict[str, Any]
     report: bytes
+    staged: str | None = None
+    sha256: str | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return FormResult, (self.summary, self.report, self.staged, self.sha256)  # see Task.__reduce__
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +74,16 @@ class TaskResult:
     forms: tuple[FormResult, ...] = ()
     error: str | None = None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return TaskResult, (self.task, self.forms, self.error)  # see Task.__reduce__
+
 
 Work = Callable[[Task], TaskResult]
+
+
+def report_file(report: bytes, fmt: str) -> bytes:
+    """A rendered report as written to its file (JSON ends with a newline like every text file)."""
+    return report + b"\n" if fmt == "json" else report
 
 
 class Executor(Protocol):
@@ -109,50 +134,61 @@ class Interrupted(Exception):
         self.stats = stats
 
 
-@contextmanager
-def _uninterrupted() -> Iterator[None]:
-    """Hold Ctrl-C until the block ends: a sink takes a result whole (reports, manifest line) and stats count it."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:
-        raise KeyboardInterrupt
+class _Hold:
+    """The SIGINT handler of a batch: Ctrl-C stops the wait for a result at once, but is held while a sink
+    takes one whole (reports, manifest line) and the stats count it, and raised when that is done.
+
+    Installed once for the batch: a handler swapped in and out around every result costs more than
+    the main process of a --jobs batch spends on a small form.
+    """
+
+    def __init__(self) -> None:
+        self.holding = False
+        self.caught = False
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        if not self.holding:
+            raise KeyboardInterrupt
+        self.caught = True
 
 
 def run(tasks: list[Task], work: Work, executor: Executor, sink: Sink, progress: Progress | None = None) -> Stats:
     """Evaluate `tasks` with `work` through `executor`, streaming each result to `sink` in input order."""
     stats = Stats(total=len(tasks))
     skip = [sink.current(t) for t in tasks]
-    results = executor.map(work, (t for t, s in zip(tasks, skip, strict=True) if not s))
+    hold = _Hold()
+    # only the main thread receives signals (and may set their handlers)
+    previous = signal.signal(signal.SIGINT, hold) if threading.current_thread() is threading.main_thread() else None
+    results = executor.map(work, [t for t, s in zip(tasks, skip, strict=True) if not s])
     try:
         for task, skipped in zip(tasks, skip, strict=True):
             result = None if skipped else next(results)  # Ctrl-C while waiting for a result stops here
-            with _uninterrupted():
-                if result is None:
-                    sink.reuse(task)
-                    stats.skipped += 1
+            hold.holding = True
+            if result is None:
+                sink.reuse(task)
+                stats.skipped += 1
+            else:
+                sink.add(result)
+                stats.forms += len(result.forms)
+                if result.error is None:
+                    stats.evaluated += 1
                 else:
-                    sink.add(result)
-                    stats.forms += len(result.forms)
-                    if result.error is None:
-                        stats.evaluated += 1
-                    else:
-                        stats.failed += 1
-                stats.done += 1
+                    stats.failed += 1
+            stats.done += 1
+            hold.holding = False
+            if hold.caught:
+                raise KeyboardInterrupt
             if progress is not None:
                 progress(stats.done, stats.total)
     except KeyboardInterrupt:
         raise Interrupted(stats) from None
     finally:
+        hold.holding = False
         close = getattr(results, "close", None)
         if close is not None:
             close()
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     return stats
 
 
@@ -183,15 +219,18 @@ def _ignore_sigint() -> None:
 
 @dataclass
 class ProcessExecutor:
-    """Runs tasks in `workers` processes, at most `window` in flight, so memory stays flat on long batches.
+    """Runs tasks in `workers` processes, at most `window` chunks in flight, so memory stays flat on long batches.
 
-    Tasks travel in chunks of `chunk`: handing each over and taking its result back costs the main
-    process, which also writes every report, about as much as a small form takes to evaluate.
+    The main process shares the cores with the workers, so what it spends on each result slows the
+    whole batch: tasks travel in chunks (handing one over and taking its results back costs about
+    what a small form takes to evaluate), and the reports of a chunk come back through a spool file
+    rather than the result pipe (a few hundred kB per chunk would cross the pipe 64 kB at a time,
+    the worker stalled until the main process reads).
     """
 
     workers: int
     window: int = 0  # chunks in flight; 0: four per worker
-    chunk: int = 8
+    chunk: int = 0  # tasks per chunk; 0: large chunks while much is left, smaller ones towards the end
 
     def map(self, work: Work, tasks: Iterable[Task]) -> Iterator[TaskResult]:
         """The results of `work` over `tasks`, in task order, computed ahead by the workers."""
@@ -201,31 +240,94 @@ class ProcessExecutor:
         from concurrent.futures import ProcessPoolExecutor  # here: a run without --jobs never needs it
 
         context: multiprocessing.context.BaseContext
-        if sys.platform == "linux" and threading.active_count() == 1:
+        forking = sys.platform == "linux" and threading.active_count() == 1
+        if forking:
             context = multiprocessing.get_context("fork")
             for stream in (sys.stdout, sys.stderr):  # a child flushes what it inherits: it would print it twice
                 if stream is not None:
                     stream.flush()
+            # what is loaded by now lives as long as the batch: out of the collector's sight, a worker's
+            # collections neither walk it nor copy its pages (which the fork shares) to mark it
+            gc.freeze()
         elif "forkserver" in multiprocessing.get_all_start_methods():
             forkserver = multiprocessing.get_context("forkserver")
             forkserver.set_forkserver_preload(_PRELOAD)
             context = forkserver
         else:  # pragma: no cover - not on Linux
             context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_sigint)
+        spool = tempfile.TemporaryDirectory(prefix="perfeval-")
         try:
-            source = iter(tasks)
-            chunks = iter(lambda: list(itertools.islice(source, self.chunk)), [])  # until a chunk comes back empty
-            window = self.window or 4 * self.workers
-            for results in in_order(lambda chunk: pool.submit(_each, work, chunk), chunks, window):
-                yield from results
+            pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_sigint)
+            try:
+                window = self.window or 4 * self.workers
+                chunks = self._chunks(tasks)
+                for reply in in_order(lambda chunk: pool.submit(_each, work, chunk, spool.name), chunks, window):
+                    yield from _unspooled(*reply)
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            spool.cleanup()
+            if forking:
+                gc.unfreeze()  # this process goes on (tests run many batches): let the collector see it again
+
+    def _chunks(self, tasks: Iterable[Task]) -> Iterator[list[Task]]:
+        """`tasks` in chunks: of `chunk` tasks, or, for a list, an eighth of each worker's share of what is left.
+
+        Few chunks cost the main process little; small ones at the end keep every worker busy to the end.
+        """
+        if self.chunk or not isinstance(tasks, list):
+            source = iter(tasks)
+            yield from iter(lambda: list(itertools.islice(source, self.chunk or 8)), [])  # until one comes back empty
+            return
+        start = 0
+        while start < len(tasks):
+            size = min(MAX_CHUNK, max(1, (len(tasks) - start) // (8 * self.workers)))
+            yield tasks[start : start + size]
+            start += size
 
 
-def _each(work: Work, chunk: list[Task]) -> list[TaskResult]:
-    """`work` over a chunk of tasks, in a worker process."""
-    return [work(task) for task in chunk]
+MAX_CHUNK = 64
+"""Tasks in a chunk at most: a chunk's reports are in memory (a worker's, then the main process's) at once."""
+
+SPOOL_BYTES = 1 << 16
+"""A chunk whose reports reach this size (a pipe's buffer) sends them through a spool file."""
+
+
+def _each(work: Work, chunk: list[Task], spool: str) -> tuple[list[TaskResult], str | None, list[int]]:
+    """`work` over a chunk of tasks, in a worker process: the results, with large reports left in a spool file.
+
+    Returns the results, and the spool file with the length of each report taken out of them in order
+    (the results then carry empty reports), or None and no lengths.
+    """
+    results = [work(task) for task in chunk]
+    reports = [f.report for r in results for f in r.forms]
+    if sum(map(len, reports)) < SPOOL_BYTES:
+        return results, None, []
+    path = os.path.join(spool, str(chunk[0].index))  # a task's index is unique in the batch
+    with open(path, "xb") as out:
+        out.writelines(reports)
+    light = [TaskResult(r.task, tuple(replace(f, report=b"") for f in r.forms), r.error) for r in results]
+    return light, path, [len(x) for x in reports]
+
+
+def _unspooled(results: list[TaskResult], path: str | None, sizes: list[int]) -> list[TaskResult]:
+    """The results of a chunk with the reports from its spool file back in place (see `_each`); removes the file."""
+    if path is None:
+        return results
+    with open(path, "rb") as spooled:
+        data = spooled.read()
+    os.unlink(path)
+    offsets = itertools.accumulate(sizes, initial=0)
+    start = next(offsets)
+    whole = []
+    for result in results:
+        forms = []
+        for form in result.forms:
+            end = next(offsets)
+            forms.append(replace(form, report=data[start:end]))
+            start = end
+        whole.append(TaskResult(result.task, tuple(forms), result.error))
+    return whole
 
 
 def in_order(submit: Callable[[Any], Any], tasks: Iterable[Any], window: int) -> Iterator[Any]:
@@ -276,25 +378,45 @@ def import_options(ruleset: Any) -> dict[str, Any]:
 class EvaluateWork:
     """Evaluate one input file under a rule set and render each form's report in `fmt` (picklable)."""
 
-    rules: str  # a rule-set file or bundled id; each process loads it once (load_ruleset caches)
+    rules: str  # a rule-set file or bundled id, loaded once per process and batch (see `ruleset`)
     fmt: str  # html, md or json
     template: str | None = None  # a user template for the per-form reports (html, md), else the bundled one
     trace: bool = True  # False: no step-by-step trace of each score (smaller, faster output)
+    # json only: each report is its element of the batch's array (`_json.element`) and each summary holds
+    # only the finding counts: all a JSON stream needs (`JsonArraySink(elements=True)`), made in the worker.
+    elements: bool = False
+    # A folder on the output's file system: each report file is written there, whole and synced, for the
+    # sink to move into place with a rename (`FormResult.staged`). Workers then write the reports side by
+    # side, and the main process of a --jobs batch no longer waits for every file to reach the disk.
+    stage: str | None = None
+
+    @functools.cached_property
+    def ruleset(self) -> Any:
+        """The rule set, loaded (or taken from the loader's cache) once rather than checked again for every input."""
+        from ..ruleset import load_ruleset
+
+        return load_ruleset(self.rules)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a worker process loads the rule set itself (or finds it loaded): never pickle it along
+        return {k: v for k, v in self.__dict__.items() if k != "ruleset"}
 
     def __call__(self, task: Task) -> TaskResult:
         """The task's forms evaluated and rendered, or the located reason it failed."""
         from ..engine import evaluate
         from ..forms import load_forms
         from ..report import SUFFIXES, render
-        from ..ruleset import load_ruleset
 
         try:
-            ruleset = load_ruleset(self.rules)
+            ruleset = self.ruleset
             forms = load_forms(task.path, **import_options(ruleset))
             sheets = [sheet_of(f) for f in forms]
             out = []
             for form, sheet, name in zip(forms, sheets, form_names(task.name, sheets), strict=True):
                 result = evaluate(ruleset, form, trace=self.trace).to_dict()
+                if self.elements:
+                    out.append(FormResult({"counts": dict(result["summary"])}, _json.element(result)))
+                    continue
                 template = None if self.template is None else Path(self.template)
                 if self.fmt == "json":
                     report = _json.dumpb(result)
@@ -310,4 +432,14 @@ class EvaluateWork:
             return TaskResult(
                 task, error=f"{task.path}: internal error: {type(exc).__name__}: {exc} (a bug in perfeval)"
             )
+        if self.stage is not None:
+            out = [self._staged(form) for form in out]  # outside the try: a full disk stops the batch, as in the sink
         return TaskResult(task, tuple(out))
+
+    def _staged(self, form: FormResult) -> FormResult:
+        """The form with its report file written to the stage (see `stage`)."""
+        assert self.stage is not None
+        data = report_file(form.report, self.fmt)
+        staged = os.path.join(self.stage, form.summary["file"])
+        write_atomically(Path(staged), data)
+        return FormResult(form.summary, b"", staged, hashlib.sha256(data).hexdigest())

@@ -68,7 +68,7 @@ def _delta(total: Any, reported: Any) -> Decimal | None:
 class Rows(Sequence[dict[str, Any]]):
     """The per-form rows of a portfolio, read back one at a time from the file they were spilled to."""
 
-    def __init__(self, spill: IO[str], size: int) -> None:
+    def __init__(self, spill: IO[bytes], size: int) -> None:
         self.spill = spill
         self.size = size
 
@@ -101,7 +101,7 @@ class Portfolio:
         self.fmt = fmt
         self.grade_ids = list(grades)
         # lives as long as the portfolio (close() removes it); the OS removes it even after a crash
-        self.spill: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        self.spill: IO[bytes] = tempfile.TemporaryFile("w+b")  # noqa: SIM115
         self.count = 0
         self.top: list[tuple[Decimal, int, dict[str, Any]]] = []  # min-heap of the largest discrepancies
         self.total_differs = 0
@@ -138,7 +138,7 @@ class Portfolio:
             "counts": summary["counts"],
         }
         self.spill.seek(0, 2)
-        self.spill.write(_json.dumps(row, indent=None) + "\n")
+        self.spill.write(_json.packed(row) + b"\n")
         self.count += 1
         delta = row["delta"]
         if delta is not None and delta != 0:

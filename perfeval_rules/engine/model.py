@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from .._slots import slots_maker
 from ..notation.values import Notation
 
 if TYPE_CHECKING:
-    from ..forms.model import Form
+    from ..forms.model import Form, Indicator, Provenance
     from ..ruleset.model import RuleSet
 
 ENGINE_NAME = "perfeval-rules"
@@ -83,16 +84,126 @@ class IndicatorResult:
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract form: every field in order, the parsed values, trace and findings as dicts."""
         # The instance dict holds the fields in their order (the constructor, `indicator_result` and the
-        # engine all fill it so), which is the contract's order: copy it whole, then convert four values.
-        d = self.__dict__.copy()
-        d["target"] = _shown(self.target)
-        d["actual"] = _shown(self.actual)
-        d["trace"] = _trace_dicts(self.trace) if self.trace else []
-        d["findings"] = _finding_dicts(self.findings) if self.findings else []
-        return d
+        # engine all fill it so), which is the contract's order.
+        return _contract(self.__dict__.copy())
 
 
 _new = object.__new__
+_set = object.__setattr__
+
+
+def _contract(d: dict[str, Any]) -> dict[str, Any]:
+    """An IndicatorResult's fields (a dict of its own) as the JSON contract has them: four values converted."""
+    d["target"] = _shown(d["target"])
+    d["actual"] = _shown(d["actual"])
+    trace, findings = d["trace"], d["findings"]
+    d["trace"] = _trace_dicts(trace) if trace else []
+    d["findings"] = _finding_dicts(findings) if findings else []
+    return d
+
+
+def source_of(provenance: Provenance | None) -> str | None:
+    """Where a row stands in its file, as results and findings name it: its cell, else its row number."""
+    if provenance is None:
+        return None
+    return provenance.cell or (f"row {provenance.row}" if provenance.row is not None else None)
+
+
+class IndicatorResults(Sequence[IndicatorResult]):
+    """An evaluation's indicator results, in row order, each made when the sequence is first read.
+
+    The engine gives every row with the same inputs one shared outcome (the fields of an IndicatorResult
+    that do not depend on where the row stands); a result is that outcome completed with the row's own
+    fields. A caller that wants only totals and findings, or only `Evaluation.to_dict()`, so never has
+    an IndicatorResult made per row. Read, it behaves as the tuple of results.
+    """
+
+    __slots__ = ("_findings", "_made", "_outcomes", "_rows")
+
+    def __init__(
+        self,
+        rows: Sequence[Indicator],
+        outcomes: Sequence[dict[str, Any]],
+        findings: dict[int, tuple[Finding, ...]],
+    ) -> None:
+        """`outcomes[i]` is the shared outcome of `rows[i]`; `findings` those of the rows that have any, by index."""
+        self._rows, self._outcomes, self._findings = rows, outcomes, findings
+        self._made: tuple[IndicatorResult, ...] | None = None
+
+    def fields(self) -> Iterator[dict[str, Any]]:
+        """Each result's fields, in order, as a new dict (an IndicatorResult's instance dict)."""
+        if self._made is not None:
+            for result in self._made:
+                yield result.__dict__.copy()
+            return
+        findings = self._findings
+        for index, (ind, outcome) in enumerate(zip(self._rows, self._outcomes, strict=True), start=1):
+            d = outcome.copy()
+            d["index"] = index
+            d["level1"] = ind.level1
+            d["level2"] = ind.level2
+            d["name"] = ind.name
+            d["target_text"] = ind.target_text
+            d["actual_text"] = ind.actual_text
+            d["weight"] = ind.weight
+            d["reported_score"] = ind.reported_score
+            d["reason"] = ind.reason
+            if ind.provenance is not None:
+                d["source"] = source_of(ind.provenance)
+            if findings and index in findings:
+                d["findings"] = findings[index]
+            yield d
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """`[r.to_dict() for r in self]`, without making the results."""
+        return [_contract(d) for d in self.fields()]
+
+    def _all(self) -> tuple[IndicatorResult, ...]:
+        made = self._made
+        if made is None:
+            results = []
+            for d in self.fields():
+                result = _new(IndicatorResult)
+                _set(result, "__dict__", d)
+                results.append(result)
+            made = self._made = tuple(results)
+        return made
+
+    def __len__(self) -> int:
+        return len(self._outcomes) if self._made is None else len(self._made)
+
+    @overload
+    def __getitem__(self, index: int) -> IndicatorResult: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[IndicatorResult, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> IndicatorResult | tuple[IndicatorResult, ...]:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[IndicatorResult]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, IndicatorResults | tuple):
+            return self._all() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as the results themselves: the shared outcomes are the engine's, not the evaluation's.
+        return (_unpickled, (self._all(),))
+
+
+def _unpickled(results: tuple[IndicatorResult, ...]) -> IndicatorResults:
+    made = IndicatorResults((), (), {})
+    made._made = results
+    return made
 
 
 # TraceStep.to_dict() and Finding.to_dict() over a tuple, written out: a call per item costs more than its dict.
@@ -232,7 +343,7 @@ class Evaluation:
     ruleset: RuleSet
     engine_version: str
     budget: BudgetResult
-    indicators: tuple[IndicatorResult, ...]
+    indicators: IndicatorResults
     by_level1: tuple[tuple[str, Subtotal], ...]
     by_level2: tuple[tuple[str, Subtotal], ...]
     total: Decimal
@@ -279,7 +390,7 @@ class Evaluation:
             },
             "engine": {"name": ENGINE_NAME, "version": self.engine_version},
             "budget": self.budget.to_dict(),
-            "indicators": [i.to_dict() for i in self.indicators],
+            "indicators": self.indicators.to_dicts(),
             "totals": {
                 "by_level1": {
                     k: {"weight": v.weight, "score": v.score, "reported_score": v.reported_score}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_FLOOR, Decimal, getcontext
 from operator import attrgetter, itemgetter
 from typing import Any
@@ -50,12 +50,14 @@ from .model import (
     Evaluation,
     Finding,
     IndicatorResult,
+    IndicatorResults,
     Subtotal,
     TraceStep,
     finding,
     make_budget_result,
     make_evaluation,
     make_subtotal,
+    source_of,
 )
 
 _new = object.__new__
@@ -789,10 +791,7 @@ def _budget(plan: _Plan, form: Form, tracing: bool) -> BudgetResult:
         "score_tolerance": ruleset.score_tolerance,
         "rate_tolerance": plan.rate_tolerance,
     }
-    cell = None
-    if row is not None and row.provenance is not None:
-        p = row.provenance
-        cell = p.cell or (f"row {p.row}" if p.row is not None else None)
+    cell = None if row is None else source_of(row.provenance)
     trace: Trace = [] if tracing else None
     found: list[Found] = []
     rate_pct = None if _is_undefined(rate) else plan.round(rate * 100)
@@ -841,7 +840,10 @@ class _Sums:
     def __init__(self, plan: _Plan, rows: tuple[Indicator, ...], tracing: bool) -> None:
         memo = plan.rows[tracing]
         row_key, reads_has_reason = plan.row_key, plan.reads_has_reason
-        results: list[IndicatorResult] = []
+        # Each row's shared outcome, and the findings of the rows that have any: the results are made
+        # from them only when read (IndicatorResults).
+        outcomes: list[dict[str, Any]] = []
+        row_findings: dict[int, tuple[Finding, ...]] = {}
         # Findings of the rows per severity rank, in row order: the order `in_order` needs, with no sort.
         ranked: tuple[list[Finding], ...] = tuple([] for _ in SEVERITIES)
         # Sums per run of rows with the same 一级 and 二级: (一级, 二级, weight, score, reported or None).
@@ -853,15 +855,13 @@ class _Sums:
         zeros = _ZERO  # the zero weights, which count in the weight sum (their exponent) but in no subtotal
         short = True
         for index, ind in enumerate(rows, start=1):
-            target_text = ind.target_text
-            actual_text = ind.actual_text
             weight = ind.weight
             reported = ind.reported_score
             reason = ind.reason
             # Decimals by their text: 2 and 2.00 are equal but print differently, so they must not share an entry.
             key = (
-                target_text,
-                actual_text,
+                ind.target_text,
+                ind.actual_text,
                 None if weight is None else str(weight),
                 None if reported is None else str(reported),
                 row_key(ind),
@@ -874,26 +874,11 @@ class _Sums:
                 if len(memo) >= _ROWS_MAX[tracing]:
                     memo.clear()
                 memo[key] = row
-            source = None
-            provenance = ind.provenance
-            if provenance is not None:
-                source = provenance.cell or (f"row {provenance.row}" if provenance.row is not None else None)
-            name, name1, name2, score = ind.name, ind.level1, ind.level2, row.score
-            # IndicatorResult(...): the row's template (its fields in order) copied, the row's own fields set.
-            d = row.template.copy()
-            d["index"] = index
-            d["level1"] = name1
-            d["level2"] = name2
-            d["name"] = name
-            d["target_text"] = target_text
-            d["actual_text"] = actual_text
-            d["weight"] = weight
-            d["reported_score"] = reported
-            d["reason"] = reason
-            if source is not None:
-                d["source"] = source
+            outcomes.append(row.template)
+            name1, name2, score = ind.level1, ind.level2, row.score
             if row.findings:
                 made = []
+                name, source = ind.name, source_of(ind.provenance)
                 for code, severity, message, rank in row.findings:
                     f = _new(Finding)
                     fd = f.__dict__
@@ -905,10 +890,7 @@ class _Sums:
                     fd["cell"] = source
                     made.append(f)
                     ranked[rank].append(f)
-                d["findings"] = tuple(made)
-            result = _new(IndicatorResult)
-            _set(result, "__dict__", d)
-            results.append(result)
+                row_findings[index] = tuple(made)
 
             if not row.short:
                 short = False
@@ -927,7 +909,7 @@ class _Sums:
                 run_reported = (_ZERO if run_reported is None else run_reported) + reported
         if run1 is not _START:
             runs.append((run1, run2, run_weight, run_score, run_reported))
-        self.results = tuple(results)
+        self.results = IndicatorResults(rows, outcomes, row_findings)
         self.ranked = ranked
         if short and _exact_context():
             self._add(runs, zeros)
@@ -960,8 +942,9 @@ class _Sums:
         self.scores, self.weights, self.reported = scores, weights, reported_sum  # weights: rows that have one
         self.level1, self.level2 = level1, level2
 
-    def _add_in_row_order(self, results: tuple[IndicatorResult, ...]) -> None:
-        """The sums added row by row: for numbers too long for `_add` or an unusual decimal context."""
+    def _add_in_row_order(self, results: Sequence[IndicatorResult]) -> None:
+        """The sums added row by row: for numbers too long for `_add` or an unusual decimal context (rare,
+        so the results are made here)."""
         scores = weights = reported_sum = _ZERO
         level1: dict[str, list[Any]] = {}
         level2: dict[str, list[Any]] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import os
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -21,6 +22,8 @@ from ._schema import schema_text, validate_schema
 from .model import Band, BudgetPolicy, Check, DirectionRule, Grade, Policy, Rounding, RuleSet, Tier, freeze
 
 _CACHE: dict[str, tuple[tuple[tuple[str, int], ...], RuleSet]] = {}
+# The same entries by the name a caller gave and the folder it was given in (see `load_ruleset`).
+_ASKED: dict[tuple[str, str], tuple[tuple[tuple[str, int], ...], RuleSet]] = {}
 _PLACEHOLDER = re.compile(r"\{([^{}\s]+)\}")
 
 
@@ -47,20 +50,33 @@ def find_ruleset(name_or_path: str | Path) -> Path:
 
 def load_ruleset(name_or_path: str | Path) -> RuleSet:
     """A bundled rule set by id (cn-mof-2020) or a rule-set YAML file, validated and compiled (cached)."""
+    # A batch asks for the same rule set by the same name once per input file: what that name found
+    # from this folder, as long as none of its files changed, is answered without resolving it again.
+    asked = (str(name_or_path), os.getcwd())
+    hit = _ASKED.get(asked)
+    if hit is not None and _current(hit[0]):
+        return hit[1]
     path = find_ruleset(name_or_path)
     key = str(path.resolve())
     hit = _CACHE.get(key)
-    if hit is not None and all(_mtime(f) == m for f, m in hit[0]):
-        return hit[1]
-    resolved = resolve_file(path, ())
-    ruleset = build(resolved, str(path))
-    _CACHE[key] = (tuple((str(Path(f).resolve()), _mtime(f)) for f in resolved.files), ruleset)
-    return ruleset
+    if hit is None or not _current(hit[0]):
+        resolved = resolve_file(path, ())
+        ruleset = build(resolved, str(path))
+        hit = _CACHE[key] = (tuple((str(Path(f).resolve()), _mtime(f)) for f in resolved.files), ruleset)
+    if len(_ASKED) >= 64:
+        _ASKED.clear()
+    _ASKED[asked] = hit
+    return hit[1]
+
+
+def _current(stamps: tuple[tuple[str, int], ...]) -> bool:
+    """Whether every file still has the modification time it had when the rule set was loaded."""
+    return all(_mtime(f) == m for f, m in stamps)
 
 
 def _mtime(file: str) -> int:
     try:
-        return Path(file).stat().st_mtime_ns
+        return os.stat(file).st_mtime_ns
     except OSError:
         return -1
 
