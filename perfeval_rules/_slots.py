@@ -29,3 +29,14 @@ def slots_maker(cls: type[T]) -> Callable[..., T]:
         return made
 
     return make
+
+
+def slots_draft(cls: type) -> type:
+    """A plain class laid out as `cls` (a dataclass with slots): its objects take stores, then become a `cls`.
+
+    For objects made by the thousand, faster than `slots_maker`: a maker written for one class stores each
+    field as an attribute of a draft (a store to a slot the interpreter specialises), then sets the draft's
+    `__class__` to `cls`. Python allows that only between classes of the same slots, so a draft that does
+    not match its class fails loudly instead of making a broken object.
+    """
+    return type(f"{cls.__name__}Draft", (), {"__slots__": cls.__slots__})  # type: ignore[attr-defined]

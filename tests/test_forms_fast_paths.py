@@ -1,14 +1,21 @@
 """The importer's fast paths give exactly what the general path gives.
 
-Three shortcuts keep the import of a table fast: a TSV text in which `clean` would change no cell is split
+Four shortcuts keep the import of a table fast: a TSV text in which `clean` would change no cell is split
 without it (`_tidy`); a row whose first text can start no grade, total or stray-number row skips those
-three tests (`_plain_head`); a row read in place picks its columns' cells at once (`_texts`). Each case
-of tests/data/forms/fast-paths.yaml is imported with the first two on and off; the properties below
-check the shortcuts' conditions on generated text.
+three tests (`_plain_head`); a row `align` would read where it stands and keep as it is has its indicator
+made at once (`read_in_place`), and a table of such rows skips the passes that could not change them;
+a row read in place picks its columns' cells at once (`_texts`). Each case of
+tests/data/forms/fast-paths.yaml, every text table of the other form cases, the seed and generated forms
+are imported with the first three on and off; the properties below check the shortcuts' conditions on
+generated text.
 """
 
 from __future__ import annotations
 
+import re
+import sys
+from dataclasses import FrozenInstanceError
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +24,30 @@ from fuzzing import fuzz
 from hypothesis import given
 from hypothesis import strategies as st
 
+from perfeval_rules._slots import slots_draft
 from perfeval_rules._yaml import load_file
 from perfeval_rules.errors import FormError
 from perfeval_rules.forms import _importer, _tables
-from perfeval_rules.forms._importer import _Columns, _Importer, _plain_head, _texts, import_grid, is_number
-from perfeval_rules.forms._tables import _CONTROL, Grid, Row, _looks_binary, _tidy, clean, text_grid
+from perfeval_rules.forms._importer import (
+    _Columns,
+    _Importer,
+    _indicator,
+    _Memo,
+    _plain_head,
+    _provenance,
+    _texts,
+    import_grid,
+    is_number,
+)
+from perfeval_rules.forms._tables import _CONTROL, Grid, Row, _looks_binary, _row, _tidy, clean, text_grid
+from perfeval_rules.forms.model import Indicator, Provenance
 
-CASES = load_file(Path(__file__).parent / "data" / "forms" / "fast-paths.yaml").data
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import generate
+
+DATA = Path(__file__).parent / "data" / "forms"
+CASES = load_file(DATA / "fast-paths.yaml").data
 SEED = Path(__file__).resolve().parent.parent / "examples" / "xinhong-community-party-building.tsv"
 
 
@@ -33,14 +57,22 @@ def table(case: dict[str, Any]) -> bytes:
     return "".join("\t".join(row) + newline for row in case["rows"]).encode("utf-8")
 
 
-def imported(raw: bytes, monkeypatch: pytest.MonkeyPatch, *, fast: bool) -> str:
+_DELIMITERS = {".tsv": "\t", ".csv": ",", ".txt": None}
+
+
+def imported(
+    raw: bytes, monkeypatch: pytest.MonkeyPatch, *, fast: bool, file: str = "form.tsv", **vocabulary: Any
+) -> str:
     """The form read from `raw` (its repr: Decimals with their digits), or the error it raises."""
     with monkeypatch.context() as patch:
         if not fast:
             patch.setattr(_tables, "_tidy", lambda text: False)
             patch.setattr(_importer, "_plain_head", lambda text: False)
+            patch.setattr(_Importer, "read_in_place", lambda self, row, columns: None)
+            for shortcut in ("_all_read_in_place", "_labels_in_their_columns", "_all_known", "_all_labelled"):
+                patch.setattr(_importer, shortcut, lambda *args: False)
         try:
-            return repr(import_grid(text_grid(raw, "form.tsv", "\t")))
+            return repr(import_grid(text_grid(raw, file, _DELIMITERS[Path(file).suffix]), **vocabulary))
         except FormError as exc:
             return f"{exc} {exc.location!r}"
 
@@ -55,6 +87,87 @@ def test_the_seed_imports_as_through_the_general_path(monkeypatch: pytest.Monkey
     raw = SEED.read_bytes()
     assert _tidy(raw.decode("utf-8-sig"))  # the seed takes the fast path
     assert imported(raw, monkeypatch, fast=True) == imported(raw, monkeypatch, fast=False)
+
+
+def _text_tables() -> list[Any]:
+    """The text tables of the other form cases: layouts and broken sources, as their tests write them."""
+    tables = []
+    for name in ("layouts.yaml", "bad-sources.yaml"):
+        for case in load_file(DATA / name).data:
+            if Path(case["file"]).suffix not in _DELIMITERS:
+                continue
+            if "hex" in case:
+                raw = bytes.fromhex(case["hex"])
+            else:
+                text = case["text"]
+                if Path(case["file"]).suffix in (".tsv", ".txt"):
+                    text = "\n".join(re.sub(r"\s*\|\s*", "\t", line) for line in text.splitlines()) + "\n"
+                raw = text.encode("utf-8")
+            tables.append(pytest.param(raw, case["file"], id=case["name"]))
+    return tables
+
+
+@pytest.mark.parametrize(("raw", "file"), _text_tables())
+def test_each_text_table_of_the_form_cases_imports_as_through_the_general_path(
+    raw: bytes, file: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert imported(raw, monkeypatch, fast=True, file=file) == imported(raw, monkeypatch, fast=False, file=file)
+
+
+def test_cells_of_several_lines_import_as_through_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (
+        "一级指标,二级指标,三级指标,年度指标值,实际完成值,分值,得分,偏差原因分析\n"
+        '产出指标,数量指标,"活动\n场次","≥12\n场","12\n场",2,2,"场地\n维修"\n'
+        ',"质量\n指标",合格率,=100%,100%,2,2\n'
+        ',,"\n",=100%,100%,2,2\n'
+    )
+    raw = text.encode("utf-8")
+    fast = imported(raw, monkeypatch, fast=True, file="form.csv")
+    assert "场次" in fast and fast == imported(raw, monkeypatch, fast=False, file="form.csv")
+
+
+@pytest.mark.parametrize("seed", [2020, 7])
+def test_generated_forms_import_as_through_the_general_path(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    for spec in generate.specs(12, seed=seed):
+        raw = generate.to_tsv(spec).encode("utf-8")
+        assert imported(raw, monkeypatch, fast=True) == imported(raw, monkeypatch, fast=False)
+
+
+def test_every_row_of_a_generated_form_is_read_in_place() -> None:
+    # the benchmark's forms take the fast path on each indicator row, and skip the passes after it
+    raw = generate.to_tsv(generate.spec(3)).encode("utf-8")
+    read = []
+    original = _Importer.read_in_place
+
+    def counted(self: _Importer, row: Row, columns: _Columns) -> Any:
+        line = original(self, row, columns)
+        read.append(line is not None)
+        return line
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_Importer, "read_in_place", counted)
+        patch.setattr(_Importer, "skip_rows", None)  # called, it would fail
+        form = import_grid(text_grid(raw, "form.tsv", "\t"))
+    assert len(read) == len(form.indicators) == generate.ROWS and all(read)
+
+
+@pytest.mark.parametrize(
+    "placeholders",
+    [["", "0"], ["", "2.00"], ["", "—", "-", "/"], ["", "指标2"], ["", "社区活动"]],
+    ids=["zero", "weight", "dashes", "placeholder-name", "name"],
+)
+def test_numbers_and_names_a_vocabulary_calls_placeholders_take_the_general_path(
+    placeholders: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [
+        ["三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析"],
+        ["社区活动", "≥12场", "12场", "2.00", "0", "—"],
+        ["指标2", "", "", "0", "0"],
+        ["读者满意度", "≥90%", "95%", "0", "2.00", "/"],
+    ]
+    raw = table({"rows": rows})
+    fast = imported(raw, monkeypatch, fast=True, placeholders=placeholders)
+    assert fast == imported(raw, monkeypatch, fast=False, placeholders=placeholders)
 
 
 @pytest.mark.parametrize(
@@ -150,3 +263,28 @@ def test_a_row_of_too_many_cells_is_refused_in_tidy_text_too() -> None:
     with pytest.raises(FormError, match="row has more than 256 cells") as caught:
         text_grid(raw, "form.tsv", "\t")
     assert caught.value.location is not None and caught.value.location.line == 2
+
+
+def test_the_draft_makers_make_what_the_constructors_make() -> None:
+    provenance = Provenance("form.tsv", None, 12, "C12")
+    assert _provenance("form.tsv", None, 12, "C12") == provenance
+    values = ("产出指标", "数量指标", "活动场次", "≥3(场)", "4", Decimal("2.00"), None, "", provenance)
+    made = _indicator(*values)
+    assert type(made) is Indicator and made == Indicator(*values) and hash(made) == hash(Indicator(*values))
+    with pytest.raises(FrozenInstanceError):
+        made.name = "other"  # type: ignore[misc]
+    assert _row(3, ("a", ""), "a\t") == Row(3, ("a", ""), "a\t")
+
+
+def test_a_draft_becomes_only_a_class_of_its_slots() -> None:
+    draft = slots_draft(Provenance)()
+    with pytest.raises(TypeError, match="layout differs"):
+        draft.__class__ = Indicator
+
+
+def test_a_memo_asks_once_and_forgets_all_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_importer, "_MEMO_SIZE", 2)
+    asked: list[str] = []
+    memo = _Memo(lambda text: asked.append(text) or text.upper())
+    assert [memo["a"], memo["b"], memo["a"], memo["c"]] == ["A", "B", "A", "C"]
+    assert asked == ["a", "b", "c"] and dict(memo) == {"c": "C"}

@@ -18,10 +18,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, lru_cache
+from typing import TypeVar
 
-from .._slots import slots_maker
+from .._slots import slots_draft
 from ..errors import FormError, Location
-from ._tables import Grid, Row, cell_name
+from ._tables import Grid, Row, cell_name, column_letters
 from .model import Form, FundsRow, ImportNote, Indicator, Provenance
 
 LEVEL1 = ("产出指标", "效益指标", "满意度指标")
@@ -96,8 +97,45 @@ def default_vocabulary() -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, .
     return tuple(str(p) for p in data["placeholders"]), keywords
 
 
-# Indicator(level1, …, provenance), one per indicator row; a class of fewer fields is made as fast by its __init__
-_indicator = slots_maker(Indicator)
+_IndicatorDraft = slots_draft(Indicator)
+_ProvenanceDraft = slots_draft(Provenance)
+
+
+def _indicator(
+    level1: str,
+    level2: str,
+    name: str,
+    target_text: str,
+    actual_text: str,
+    weight: Decimal | None,
+    reported_score: Decimal | None,
+    reason: str,
+    provenance: Provenance,
+) -> Indicator:
+    """Indicator(level1, …, provenance), made through its draft: one per indicator row."""
+    made = _IndicatorDraft()
+    made.level1 = level1
+    made.level2 = level2
+    made.name = name
+    made.target_text = target_text
+    made.actual_text = actual_text
+    made.weight = weight
+    made.reported_score = reported_score
+    made.reason = reason
+    made.provenance = provenance
+    made.__class__ = Indicator
+    return made  # type: ignore[no-any-return]
+
+
+def _provenance(file: str, sheet: str | None, row: int, cell: str) -> Provenance:
+    """Provenance(file, sheet, row, cell), made through its draft: one per indicator row."""
+    made = _ProvenanceDraft()
+    made.file = file
+    made.sheet = sheet
+    made.row = row
+    made.cell = cell
+    made.__class__ = Provenance
+    return made  # type: ignore[no-any-return]
 
 
 @lru_cache(maxsize=2048)  # the same cells and keywords are folded many times per table
@@ -165,20 +203,90 @@ def is_number(text: str) -> bool:
     return _digits(text) is not None
 
 
+# What `_Importer.read_in_place` takes from a row, in this order; `target` is 指标值 when the target is split.
+_IN_PLACE = ("name", "weight", "score", "level1", "level2", "target", "actual", "reason", "op", "unit")
+
+
 @dataclass
 class _Columns:
     index: dict[str, int]
     keys: tuple[str, ...] = field(init=False)
     pick: Callable[[tuple[str, ...]], tuple[str, ...]] = field(init=False)  # the cells of `keys`, in order
     width: int = field(init=False)  # the cells a row needs for `pick`
+    # The cells of _IN_PLACE from a row's first `width` cells followed by `blanks`: a column the table lacks
+    # takes the blank at `width`, as does a cell beyond the row.
+    in_place: Callable[[tuple[str, ...]], tuple[str, ...]] = field(init=False)
+    blanks: tuple[str, ...] = field(init=False)
+    split: bool = field(init=False)  # the target comes in 指标性质, 指标值 and 度量单位
+    scored: bool = field(init=False)  # the table has a 得分 column
+    name: int = field(init=False)  # the 三级指标 column
+    name_letters: str = field(init=False)  # its letters in a cell's name
 
     def __post_init__(self) -> None:
         self.keys = tuple(self.index)
         self.pick = operator.itemgetter(*self.index.values())
         self.width = max(self.index.values()) + 1
+        self.split = "value" in self.index
+        self.scored = "score" in self.index
+        self.name = self.index.get("name", self.width)  # an indicator header names it; a bare test may not
+        self.name_letters = column_letters(self.name)
+        names = [("value" if key == "target" and self.split else key) for key in _IN_PLACE]
+        self.in_place = operator.itemgetter(*(self.index.get(name, self.width) for name in names))
+        self.blanks = ("",) * (self.width + 1)
 
     def get(self, key: str) -> int | None:
         return self.index.get(key)
+
+
+_T = TypeVar("_T")
+_MEMO_SIZE = 4096
+
+
+class _Memo(dict[str, _T]):
+    """The answers of `ask` about texts, kept until there are `_MEMO_SIZE` (then forgotten at once).
+
+    A lookup of a kept answer costs much less than a call of an `lru_cache` function: no call is made.
+    """
+
+    __slots__ = ("ask",)
+
+    def __init__(self, ask: Callable[[str], _T]) -> None:
+        super().__init__()
+        self.ask = ask
+
+    def __missing__(self, text: str) -> _T:
+        if len(self) >= _MEMO_SIZE:
+            self.clear()
+        answer = self[text] = self.ask(text)
+        return answer
+
+
+@dataclass(frozen=True, slots=True)
+class _InPlace:
+    """The questions `_Importer.read_in_place` asks about a row's cells, memoised for one vocabulary."""
+
+    number: _Memo[str]  # a 分值 or 得分 cell: its digits when it is a number and no placeholder, else ''
+    name: _Memo[str]  # a 三级指标 cell: its one-line name when it is no number, placeholder, breakdown or category
+    label: _Memo[str]  # a category cell: its label (`_label`)
+    line: _Memo[str]  # a target or actual cell: its text on one line (`_one_line`)
+    reason: _Memo[str]  # a reason cell: '' for a placeholder, else the cell
+
+
+@lru_cache(maxsize=64)
+def _in_place(placeholders: frozenset[str], known_labels: frozenset[str]) -> _InPlace:
+    def number(text: str) -> str:
+        return (_value_digits(placeholders, text, "分") or "") if is_number(text) else ""
+
+    def name(text: str) -> str:
+        if is_number(text):
+            return ""
+        one_line = _one_line(text)
+        return "" if _is_skipped(placeholders, one_line) or _label(one_line) in known_labels else one_line
+
+    def reason(text: str) -> str:
+        return "" if _is_placeholder(placeholders, text) else text
+
+    return _InPlace(_Memo(number), _Memo(name), _Memo(_label), _Memo(_one_line), _Memo(reason))
 
 
 @dataclass(slots=True)
@@ -191,7 +299,10 @@ class _Line:
     label2: str
     name: str
     name_column: int
-    texts: dict[str, str]  # each column's text, read at `offset`
+    weight_text: str
+    texts: dict[str, str]  # each column's text, read at `offset`; none for a line whose `values` are made
+    # The indicator's fields after its name (target_text … provenance), made by `read_in_place`
+    values: tuple[str, str, Decimal, Decimal | None, str, Provenance] | None = None
     level1: str = ""
     level2: str = ""
 
@@ -205,9 +316,11 @@ class _Importer:
     folded_keywords: tuple[tuple[str, str, str], ...] = field(init=False)  # (二级, keyword, folded keyword)
     level2_names: frozenset[str] = field(init=False)
     known_labels: frozenset[str] = field(init=False)  # the 一级 and 二级 names a category label may be
+    in_place: _InPlace = field(init=False)
 
     def __post_init__(self) -> None:
         self.folded_keywords, self.level2_names, self.known_labels = _keyword_sets(self.keywords)
+        self.in_place = _in_place(self.placeholders, self.known_labels)
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -229,7 +342,7 @@ class _Importer:
         return Decimal(digits)
 
     def provenance(self, row: Row, column: int) -> Provenance:
-        return Provenance(self.grid.file, self.grid.sheet, row.number, cell_name(column, row.number))
+        return _provenance(self.grid.file, self.grid.sheet, row.number, cell_name(column, row.number))
 
     # -- the whole form --------------------------------------------------------------------------
 
@@ -401,11 +514,12 @@ class _Importer:
             if not plain and all(is_number(c) for c in row.cells if c):
                 self.note("row-skipped", f"stray number 「{_first_text(row)}」 skipped (a page number?)", row.number)
                 continue
-            line = self.align(row, columns)
+            line = self.read_in_place(row, columns) or self.align(row, columns)
             if line is not None:
                 lines.append(line)
-        lines = self.skip_rows(lines, columns)
-        self.note_shifts(lines)
+        if not _all_read_in_place(lines):  # a line read in place is neither skipped nor shifted
+            lines = self.skip_rows(lines, columns)
+            self.note_shifts(lines)
         self.assign_labels(lines)
         indicators = [self.indicator(line, columns) for line in lines if line.name]
         if "value" in columns.index and indicators:
@@ -484,7 +598,33 @@ class _Importer:
             self.note("row-skipped", f"row without an indicator name skipped: 「{_first_text(row)}」", row.number)
             if not (label1 or label2):
                 return None
-        return _Line(row, best, label1, label2, name, name_col + best, texts)
+        return _Line(row, best, label1, label2, name, name_col + best, texts["weight"], texts)
+
+    def read_in_place(self, row: Row, columns: _Columns) -> _Line | None:
+        """The line of a row that `align` reads where it stands and keeps as it is, its values made; else None.
+
+        Most rows: a name, a number in 分值 and one in 得分 (if the table has 得分) are the best fit `align` can
+        find, so it tries no shift; the name is no category, no placeholder and no breakdown, so no later pass
+        drops it; its 分值 and 得分 are no placeholders, so `indicator` would read them without an error.
+        """
+        ask = self.in_place
+        name, weight_text, score_text, label1, label2, target, actual, reason, op, unit = columns.in_place(
+            row.cells[: columns.width] + columns.blanks
+        )
+        name = ask.name[name]
+        weight = ask.number[weight_text]
+        score = ask.number[score_text] if columns.scored else None
+        if not name or not weight or score == "":
+            return None
+        values = (
+            ask.line[join_target(op, target, unit) if columns.split else target],
+            ask.line[actual],
+            Decimal(weight),
+            None if score is None else Decimal(score),
+            ask.reason[reason],
+            _provenance(self.grid.file, self.grid.sheet, row.number, f"{columns.name_letters}{row.number}"),
+        )
+        return _Line(row, 0, ask.label[label1], ask.label[label2], name, columns.name, weight_text, {}, values)
 
     def fit(self, row: Row, texts: dict[str, str], offset: int) -> int | None:  # at most _BEST_FIT points
         """How well the row reads with its cells moved by `offset` (`texts`); None when it cannot read that way."""
@@ -527,6 +667,16 @@ class _Importer:
 
     def assign_labels(self, lines: list[_Line]) -> None:
         """Fill each row's 一级 and 二级 from the labels of merged cells, the keywords and the rows around."""
+        self.shift_labels(lines)
+        self.join_fragments(lines, "label1")
+        self.join_fragments(lines, "label2")
+        self.assign_level2(lines)
+        self.assign_level1(lines)
+
+    def shift_labels(self, lines: list[_Line]) -> None:
+        """Move a 二级 label that stands in the 一级 column, and a 一级 label in the 二级 column, where it belongs."""
+        if _labels_in_their_columns(lines):
+            return  # the loop below would move none
         for line in lines:
             if line.label1 and line.label1 not in LEVEL1 and self.is_level2(line.label1) and not line.label2:
                 self.note(
@@ -542,14 +692,12 @@ class _Importer:
                     line.row.number,
                 )
                 line.label1, line.label2 = line.label2, ""
-        self.join_fragments(lines, "label1")
-        self.join_fragments(lines, "label2")
-        self.assign_level2(lines)
-        self.assign_level1(lines)
 
     def join_fragments(self, lines: list[_Line], attr: str) -> None:
-        labelled = [line for line in lines if getattr(line, attr)]
         names = self.level2_names
+        if _all_known(names, {label for label in map(operator.attrgetter(attr), lines) if label}):
+            return  # a join needs two unknown fragments; labels repeat, so asking once for each is cheaper
+        labelled = [line for line in lines if getattr(line, attr)]
         for here, there in itertools.pairwise(labelled):
             head, tail = getattr(here, attr), getattr(there, attr)
             if _is_known(names, head) or _is_known(names, tail) or not _is_known(names, head + tail):
@@ -569,6 +717,10 @@ class _Importer:
         return next(((category, word) for category, word, key in self.folded_keywords if key in folded), None)
 
     def assign_level2(self, lines: list[_Line]) -> None:
+        if _all_labelled(lines):  # each row its own label: the loop below would take each
+            for line in lines:
+                line.level2 = line.label2
+            return
         explicit = [i for i, line in enumerate(lines) if line.label2]
         if not explicit:
             self.infer_level2(lines)
@@ -641,6 +793,8 @@ class _Importer:
             line.level1 = current
 
     def indicator(self, line: _Line, columns: _Columns) -> Indicator:
+        if line.values is not None:
+            return _indicator(line.level1, line.level2, line.name, *line.values)
         row, offset, texts = line.row, line.offset, line.texts
         if "value" in texts:
             target = join_target(texts.get("op", ""), texts["value"], texts.get("unit", ""))
@@ -680,7 +834,7 @@ class _Importer:
         kept = []
         for line in lines:
             if line.name and self.is_skipped(line.name):
-                weight = number(line.texts["weight"])
+                weight = number(line.weight_text)
                 if nfkc(line.name).startswith("其中") or not weight:
                     if nfkc(line.name).startswith("其中"):
                         message = f"breakdown row 「{line.name}」 skipped: the row above it carries the weight"
@@ -690,6 +844,31 @@ class _Importer:
                     line.name = ""
             kept.append(line)
         return kept
+
+
+# Shortcuts past the passes over the lines that would change nothing (tests turn them off to compare).
+_LEVEL1_OR_BLANK = frozenset({*LEVEL1, ""})
+_LABEL1 = operator.attrgetter("label1")
+_LABEL2 = operator.attrgetter("label2")
+_VALUES = operator.attrgetter("values")  # a tuple of six, true, for a line read in place
+
+
+def _all_read_in_place(lines: Sequence[_Line]) -> bool:
+    return all(map(_VALUES, lines))
+
+
+def _labels_in_their_columns(lines: Sequence[_Line]) -> bool:
+    """True when no 一级 column holds other than a 一级 name, and no 二级 column a 一级 name."""
+    return set(map(_LABEL1, lines)) <= _LEVEL1_OR_BLANK and set(map(_LABEL2, lines)).isdisjoint(LEVEL1)
+
+
+def _all_known(level2_names: frozenset[str], labels: set[str]) -> bool:
+    return all(_is_known(level2_names, label) for label in labels)
+
+
+def _all_labelled(lines: Sequence[_Line]) -> bool:
+    """True when every line has its own 二级 label."""
+    return all(map(_LABEL2, lines))
 
 
 def import_grid(
@@ -748,13 +927,20 @@ _Spec = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 def _columns(row: Row, spec: _Spec, required: set[str]) -> dict[str, int] | None:
+    found = _named_columns(row.cells, spec)
+    return dict(found) if required <= found.keys() and found else None
+
+
+@lru_cache(maxsize=256)  # a form's header rows repeat form after form; every row above the table is asked
+def _named_columns(cells: tuple[str, ...], spec: _Spec) -> dict[str, int]:
+    """The first column of the cells that each name of `spec` names (kept in the memo: never changed)."""
     found: dict[str, int] = {}
     name_of = _column_name(spec)
-    for i, cell in enumerate(row.cells):
+    for i, cell in enumerate(cells):
         name = name_of(nfkc(cell)) if cell else None
         if name is not None and name not in found:
             found[name] = i
-    return found if required <= found.keys() and found else None
+    return found
 
 
 @cache

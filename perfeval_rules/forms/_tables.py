@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import _yaml
+from .._slots import slots_draft
 from ..errors import FormError, Location
 
 MAX_ROWS = 50_000
@@ -47,6 +48,19 @@ class Row:
     def blank(self) -> bool:
         """True when every cell is empty."""
         return not any(self.cells)
+
+
+_RowDraft = slots_draft(Row)
+
+
+def _row(number: int, cells: tuple[str, ...], text: str) -> Row:
+    """Row(number, cells, text), made through its draft: one per source line."""
+    made = _RowDraft()
+    made.number = number
+    made.cells = cells
+    made.text = text
+    made.__class__ = Row
+    return made  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +101,17 @@ class Grid:
 @lru_cache(maxsize=4096)  # every indicator's provenance names its cell
 def cell_name(column: int, row: int) -> str:
     """Spreadsheet name of a cell from a 0-based column and a 1-based row: (4, 24) -> 'E24'."""
+    return f"{column_letters(column)}{row}"
+
+
+def column_letters(column: int) -> str:
+    """Spreadsheet letters of a 0-based column: 4 -> 'E', 26 -> 'AA'."""
     letters = ""
     n = column + 1
     while n:
         n, rem = divmod(n - 1, 26)
         letters = chr(ord("A") + rem) + letters
-    return f"{letters}{row}"
+    return letters
 
 
 def read_bytes(path: str | Path) -> bytes:
@@ -150,9 +169,9 @@ def text_grid(raw: bytes, file: str, delimiter: str | None = None) -> Grid:
             if tidy and len(line) < MAX_COLUMNS:
                 # `clean` leaves every cell as it is and the line is too short for too many: drop trailing blanks
                 kept = line.rstrip("\t")
-                rows.append(Row(number, tuple(kept.split("\t")) if kept else (), line))
+                rows.append(_row(number, tuple(kept.split("\t")) if kept else (), line))
             else:
-                rows.append(Row(number, _cells(line.split("\t"), file, number), line))
+                rows.append(_row(number, _cells(line.split("\t"), file, number), line))
         return Grid(file, tuple(rows), delimiter="\t")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     start = 1
