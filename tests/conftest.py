@@ -10,12 +10,19 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+# The suite, and every command it starts, keeps its caches (parser tables, expression trees, rule-set
+# markers) in a folder of its own rather than in the user's: thousands of test rule sets would leave a
+# marker each there. The folder lives as long as the session.
+_CACHE = tempfile.TemporaryDirectory(prefix="perfeval-test-cache-")
+os.environ.setdefault("PERFEVAL_CACHE_DIR", os.path.join(_CACHE.name, "cache"))
 
 settings.register_profile(
     "long",
