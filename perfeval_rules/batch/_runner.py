@@ -8,7 +8,6 @@ runner feeds results to a `Sink` in input order, so every executor gives byte-id
 
 from __future__ import annotations
 
-import functools
 import gc
 import hashlib
 import itertools
@@ -378,7 +377,7 @@ def import_options(ruleset: Any) -> dict[str, Any]:
 class EvaluateWork:
     """Evaluate one input file under a rule set and render each form's report in `fmt` (picklable)."""
 
-    rules: str  # a rule-set file or bundled id, loaded once per process and batch (see `ruleset`)
+    rules: str  # a rule-set file or bundled id; each process loads it once (load_ruleset caches)
     fmt: str  # html, md or json
     template: str | None = None  # a user template for the per-form reports (html, md), else the bundled one
     trace: bool = True  # False: no step-by-step trace of each score (smaller, faster output)
@@ -390,25 +389,15 @@ class EvaluateWork:
     # side, and the main process of a --jobs batch no longer waits for every file to reach the disk.
     stage: str | None = None
 
-    @functools.cached_property
-    def ruleset(self) -> Any:
-        """The rule set, loaded (or taken from the loader's cache) once rather than checked again for every input."""
-        from ..ruleset import load_ruleset
-
-        return load_ruleset(self.rules)
-
-    def __getstate__(self) -> dict[str, Any]:
-        # a worker process loads the rule set itself (or finds it loaded): never pickle it along
-        return {k: v for k, v in self.__dict__.items() if k != "ruleset"}
-
     def __call__(self, task: Task) -> TaskResult:
         """The task's forms evaluated and rendered, or the located reason it failed."""
         from ..engine import evaluate
         from ..forms import load_forms
         from ..report import SUFFIXES, render
+        from ..ruleset import load_ruleset
 
         try:
-            ruleset = self.ruleset
+            ruleset = load_ruleset(self.rules)  # the loader's cache answers the same name in microseconds
             forms = load_forms(task.path, **import_options(ruleset))
             sheets = [sheet_of(f) for f in forms]
             out = []
