@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import pickle
 from decimal import Decimal
@@ -12,7 +13,8 @@ import pytest
 from portfolio_inputs import build
 
 from perfeval_rules import _json
-from perfeval_rules.batch import EvaluateWork, JsonArraySink, SerialExecutor, tasks_for
+from perfeval_rules.batch import EvaluateWork, Interrupted, JsonArraySink, SerialExecutor, run, tasks_for
+from perfeval_rules.batch._runner import BATCH_GC_THRESHOLD
 
 VALUES: list[Any] = [
     {},
@@ -250,3 +252,38 @@ def test_workers_from_a_clean_process_spool_and_stage_alike(inputs: Path, tmp_pa
     batch.to_folder(paths[:5], "cn-mof-2020", tmp_path / "one", "md", echo=lambda _: None)
     one, two = ({p.name: p.read_bytes() for p in sorted((tmp_path / d).iterdir())} for d in ("one", "two"))
     assert two == one
+
+
+class _Watching:
+    """A sink that records the collector's threshold and whether it was frozen, for each result it takes."""
+
+    def __init__(self, stop_after: int | None = None) -> None:
+        self.seen: list[tuple[int, bool]] = []
+        self.stop_after = stop_after
+
+    def current(self, task: Any) -> bool:
+        return False
+
+    def reuse(self, task: Any) -> None:
+        raise AssertionError("nothing is current")
+
+    def add(self, result: Any) -> None:
+        self.seen.append((gc.get_threshold()[0], gc.get_freeze_count() > 0))
+        if self.stop_after is not None and len(self.seen) >= self.stop_after:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("stop_after", [None, 1])
+def test_a_batch_tunes_the_collector_and_gives_it_back(inputs: Path, stop_after: int | None) -> None:
+    paths = [str(p) for p in sorted(inputs.iterdir())][:2]
+    before = gc.get_threshold()
+    sink = _Watching(stop_after)
+    work = EvaluateWork("cn-mof-2020", "json", trace=False, elements=True)
+    if stop_after is None:
+        run(tasks_for(paths), work, SerialExecutor(), sink)
+    else:
+        with pytest.raises(Interrupted):
+            run(tasks_for(paths), work, SerialExecutor(), sink)
+    assert sink.seen == [(BATCH_GC_THRESHOLD, True)] * (stop_after or 2)
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
