@@ -1,8 +1,11 @@
-"""The notation parser's plain fast path (an operator, a number, a unit) against the lark path it skips:
-the same value object, text, span and JSON dict for every text, whether or not the fast path takes it."""
+"""The notation parser's fast paths (an operator, a number, a unit; vocabulary words alone) against the
+lark path they skip: the same value object, text, span and JSON dict for every text, whether or not a
+fast path takes it."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,7 @@ def _both(text: str, as_: Any) -> tuple[Any, Any]:
     fast = parser._read(text, as_, VOCABULARY)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(parser, "_plain", lambda *_: None)
+        patch.setattr(parser, "_words", lambda *_: None)
         slow = parser._read(text, as_, VOCABULARY)
     return fast, slow
 
@@ -45,6 +49,71 @@ def test_the_fast_path_takes_the_usual_values() -> None:
     assert taken == dict.fromkeys(taken, True)
     assert parser._plain("12月", "actual", VOCABULARY) is None  # a date: lark decides
     assert sum(parser._plain(t, "target", VOCABULARY) is not None for t in TEXTS) >= 30
+
+
+def test_the_words_path_takes_the_usual_words() -> None:
+    taken = {
+        (text, as_): type(parser._words(text, as_, VOCABULARY)).__name__
+        for text, as_ in [
+            ("提高", "target"),
+            ("较上一年度提高", "target"),
+            ("及时", "target"),
+            ("健全", "target"),
+            ("达成指标", "actual"),
+            ("完成", "actual"),
+            ("有效", "actual"),
+            ("达成指标", "target"),  # a tier is no target: prose
+            ("及时", "actual"),  # nor is timeliness an actual
+            ("年底前", "target"),  # a year end: lark decides
+            ("12月底前", "target"),
+        ]
+    }
+    assert taken == {
+        ("提高", "target"): "Trend",
+        ("较上一年度提高", "target"): "Trend",
+        ("及时", "target"): "Deadline",
+        ("健全", "target"): "Qualitative",
+        ("达成指标", "actual"): "Outcome",
+        ("完成", "actual"): "Completion",
+        ("有效", "actual"): "Qualitative",
+        ("达成指标", "target"): "Qualitative",
+        ("及时", "actual"): "Qualitative",
+        ("年底前", "target"): "NoneType",
+        ("12月底前", "target"): "NoneType",
+    }
+
+
+# Every vocabulary word without a digit or an operator symbol, the symbols that may stand in text of
+# words, and a few words the vocabulary does not know: each alone and before or after each other, all
+# read alike either way, as targets and actuals.
+_WORDS = sorted(
+    {w for w in VOCABULARY.lexicon if parser._is_words(w + "字")}
+    | {"年", "月", "日", "至", "(", ")", "-", "~", "—", "/", "健全", "有效", "好"}
+)
+
+
+@pytest.mark.parametrize("as_", ["target", "actual"])
+def test_vocabulary_words_read_the_same_either_way(as_: str) -> None:
+    for first in _WORDS:
+        _assert_same(first, as_)
+        for second in _WORDS:
+            _assert_same(first + second, as_)
+
+
+def test_the_usual_texts_never_load_lark() -> None:
+    script = (
+        "import sys\n"
+        "from perfeval_rules.notation import parse\n"
+        "for text in ('=100.00(%)', '100%', '≥3500人', '提高', '较上一年度提高', '及时', '健全'):\n"
+        "    parse(text, as_='target')\n"
+        "for text in ('100%', '3500', '达成指标', '完成', '有效'):\n"
+        "    parse(text, as_='actual')\n"
+        "print('lark' in sys.modules)\n"
+        "parse('2023年12月底前')\n"
+        "print('lark' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True"]
 
 
 @pytest.mark.parametrize("as_", ["target", "actual"])

@@ -1,37 +1,30 @@
-"""Read target and actual texts into typed values: normalise, lex with the vocabulary, parse (LALR), transform.
+"""Read target and actual texts into typed values: normalise, lex with the vocabulary, parse, transform.
 
-This is the only notation module that imports lark. Nothing escapes `parse_target`/`parse_actual`:
-text that cannot be read comes back as an `Unparsed` value whose message shows where reading stopped.
+The usual texts (an operator, a number and a unit; vocabulary words alone) are read here directly, the
+others by the grammar (`_grammar`, the only notation module that imports lark). Nothing escapes
+`parse_target`/`parse_actual`: text that cannot be read comes back as an `Unparsed` value whose message
+shows where reading stopped.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import lru_cache
 from itertools import islice
-from pathlib import Path
 from typing import Any, Literal
 
-import lark
-from lark import Token, Transformer
-
-from .._cache import cache_file
 from ..errors import caret
+from ._lexer import Lexeme, tokens
 from .normalize import normalize
 from .values import (
     Comparison,
     Completion,
-    Date,
     Deadline,
     Missing,
     Notation,
     Outcome,
     Qualitative,
     Quantity,
-    Range,
     Span,
     Trend,
     Unparsed,
@@ -45,28 +38,6 @@ MAX_LENGTH = 2000
 
 CACHE_SIZE = 16384
 
-_GRAMMAR = Path(__file__).with_name("notation.lark")
-_NUMBER = re.compile(r"[0-9]*\.?[0-9]+")
-_SYMBOLS = {
-    "=": "OP",
-    "≥": "OP",
-    ">": "OP",
-    "≤": "OP",
-    "<": "OP",
-    "(": "LPAR",
-    ")": "RPAR",
-    "%": "PERCENT",
-    "‰": "PERCENT",
-    "±": "PLUSMINUS",
-    "-": "DASH",
-    "~": "TILDE",
-    "—": "TILDE",
-    "至": "TO",
-    "/": "SLASH",
-    "年": "YEAR",
-    "月": "MONTH",
-    "日": "DAY",
-}
 _OPERATOR_CHARS = frozenset("=≥>≤<±%‰")
 
 
@@ -122,28 +93,12 @@ def _read(raw: str, as_: As, vocabulary: Vocabulary) -> Notation:
         return Missing(text=text, span=Span(0, len(text)))
     if len(text) > MAX_LENGTH:
         return _unparsed(text, as_, 0, f"text longer than {MAX_LENGTH} characters")
-    plain = _plain(text, as_, vocabulary)
-    if plain is not None:
-        return plain
-    try:
-        tree = _parser().parse(_Source(text, vocabulary), start=as_)
-        value: Notation = replace(_builder(vocabulary).transform(tree), text=text, span=Span(0, len(text)))
+    value = _plain(text, as_, vocabulary) or _words(text, as_, vocabulary)
+    if value is not None:
         return value
-    except lark.exceptions.UnexpectedToken as exc:
-        if _is_words(text):
-            return _qualitative(text, vocabulary)
-        token = exc.token
-        at = len(text) if token.type == "$END" else _at(token)
-        found = "the end of the text" if token.type == "$END" else f"'{token.value}'"
-        # The interactive parser knows exactly what the state accepts; LALR's own set is the merged
-        # lookahead of target and actual states, which would list terminals that cannot follow here.
-        parser = exc.interactive_parser
-        expected: set[str] = parser.accepts() if parser is not None else exc.expected  # type: ignore[no-untyped-call]
-        return _unparsed(text, as_, at, f"expected {_expected(expected)}, found {found}")
-    except lark.exceptions.VisitError as exc:
-        if isinstance(exc.orig_exc, _Invalid):
-            return _unparsed(text, as_, exc.orig_exc.at, exc.orig_exc.message)
-        raise
+    from . import _grammar  # lark: only for the texts the fast paths leave
+
+    return _grammar.read(text, as_, vocabulary)
 
 
 # ---- the plain fast path -------------------------------------------------------------------------
@@ -168,25 +123,62 @@ def _plain(text: str, as_: As, vocabulary: Vocabulary) -> Notation | None:
     """
     if not text or text[0] not in _PLAIN_START:
         return None
-    tokens = list(islice(_tokens(text, vocabulary), 6))
+    found = list(islice(tokens(text, vocabulary), 6))
     op: str | None = None
-    if tokens and tokens[0].type == "OP":
-        op = str(tokens.pop(0))
-    shape = tuple(t.type for t in tokens)
+    if found and found[0].type == "OP":
+        op = found.pop(0).value
+    shape = tuple(t.type for t in found)
     if shape not in _PLAIN_SHAPES:
         return None
     at = _PLAIN_SHAPES[shape]
     unit: str | None = None
     if at is not None:
-        token = tokens[at]
-        unit = str(token) if token.type == "PERCENT" else vocabulary.lexicon[str(token)][1]
+        token = found[at]
+        unit = token.value if token.type == "PERCENT" else vocabulary.lexicon[token.value][1]
         if unit in ("月", "年"):  # a month or a year may name a date or a deadline
             return None
-    value = Decimal(str(tokens[0]))
+    value = Decimal(found[0].value)
     span = Span(0, len(text))
     if as_ == "target":
         return Comparison(op=op or "≥", value=value, unit=unit, implied_op=op is None, text=text, span=span)
     return Quantity(value=value, unit=unit, op=op, text=text, span=span)
+
+
+# ---- the words fast path -------------------------------------------------------------------------
+
+# The grammar reads text without a number or operator symbol (`_is_words`) only in these shapes: a
+# trend (提高, 较上一年度提高, 逐步提升), being on time (及时, 及时完成), a year end (年底前) or a period
+# alone as a target, and a tier (达成指标) or completion (完成) as an actual. It rejects any other, and
+# such text is a qualitative goal.
+_TRENDS = frozenset({("TREND",), ("BASELINE", "TREND"), ("MODIFIER", "TREND"), ("BASELINE", "MODIFIER", "TREND")})
+_TIMELY = frozenset({("TIMELY",), ("TIMELY", "COMPLETION")})
+
+
+def _words(text: str, as_: As, vocabulary: Vocabulary) -> Notation | None:
+    """The value lark would give for text of words alone (a trend, timeliness, a tier, completion or a
+    qualitative goal); None for other text, and for a year end or a period alone (lark reads those).
+
+    tests/test_notation_plain.py holds it to the lark path.
+    """
+    if not _is_words(text):
+        return None
+    found = list(tokens(text, vocabulary))
+    shape = tuple(t.type for t in found)
+    span = Span(0, len(text))
+    if as_ == "target":
+        if shape in _TRENDS:
+            payload = {t.type: vocabulary.lexicon[t.value][1] for t in found}
+            return Trend(direction=payload["TREND"], baseline=payload.get("BASELINE"), text=text, span=span)
+        if shape in _TIMELY:
+            return Deadline(timely=True, text=text, span=span)
+        if shape == ("PERIOD",) or shape[:2] == ("YEAR", "MONTH_END"):
+            return None
+    elif shape == ("TIER",):
+        tier = int(vocabulary.lexicon[found[0].value][1])
+        return Outcome(tier=tier, label=vocabulary.tier_label(tier), text=text, span=span)
+    elif shape == ("COMPLETION",):
+        return Completion(text=text, span=span)
+    return _qualitative(text, vocabulary, found[0])
 
 
 def _unparsed(text: str, as_: As, at: int, reason: str) -> Unparsed:
@@ -199,428 +191,12 @@ def _is_words(text: str) -> bool:
     return any(ch.isalpha() for ch in text) and not any(ch.isdigit() or ch in _OPERATOR_CHARS for ch in text)
 
 
-def _qualitative(text: str, vocabulary: Vocabulary) -> Qualitative:
-    first = next(iter(_tokens(text, vocabulary)), None)
+def _qualitative(text: str, vocabulary: Vocabulary, first: Lexeme | None = None) -> Qualitative:
+    """Text read as a qualitative goal; a period word first (全年…) is its scope. `first`: its first token."""
+    if first is None:
+        first = next(tokens(text, vocabulary), None)
     scope = first.value if first is not None and first.type == "PERIOD" else None
     return Qualitative(text=text, scope=scope, span=Span(0, len(text)))
-
-
-# ---- lexing -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Source:
-    text: str
-    vocabulary: Vocabulary
-
-
-class _Lexer(lark.lexer.Lexer):
-    """Hands lark the tokens of a `_Source`; lark passes the object given to `parse` straight here."""
-
-    def __init__(self, lexer_conf: Any) -> None:
-        pass
-
-    def lex(self, data: _Source) -> Iterator[Token]:  # type: ignore[override]
-        return _tokens(data.text, data.vocabulary)
-
-
-def _tokens(text: str, vocabulary: Vocabulary) -> Iterator[Token]:
-    """Numbers, the grammar's symbols and vocabulary words (longest first); anything else joins a WORD."""
-    lexicon, lengths = vocabulary.lexicon, vocabulary.lengths
-    i, n, word_start = 0, len(text), -1
-    while i < n:
-        ch = text[i]
-        kind, size = "", 0
-        # .5 is a number (read as "." then 5 it would silently become five), but in 至少...2次 the
-        # dots are an ellipsis.
-        if "0" <= ch <= "9" or (ch == "." and i + 1 < n and "0" <= text[i + 1] <= "9" and text[i - 1 : i] != "."):
-            match = _NUMBER.match(text, i)
-            assert match is not None
-            kind, size = "NUMBER", match.end() - i
-        else:
-            for length in lengths.get(ch, ()):
-                entry = lexicon.get(text[i : i + length])
-                if entry is not None:
-                    kind, size = entry[0], length
-                    break
-            # A vocabulary word never equals a symbol, so a match here is longer and wins (至少 over 至).
-            if not kind and ch in _SYMBOLS:
-                kind, size = _SYMBOLS[ch], 1
-        if not kind:
-            if word_start < 0:
-                word_start = i
-            i += 1
-            continue
-        if word_start >= 0:
-            yield _token("WORD", text, word_start, i)
-            word_start = -1
-        yield _token(kind, text, i, i + size)
-        i += size
-    if word_start >= 0:
-        yield _token("WORD", text, word_start, n)
-
-
-def _token(kind: str, text: str, start: int, end: int) -> Token:
-    return Token(kind, text[start:end], start, 1, start + 1, 1, end + 1, end)
-
-
-@cache
-def _parser() -> lark.Lark:
-    return lark.Lark(
-        _GRAMMAR.read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer=_Lexer,
-        start=["target", "actual"],
-        propagate_positions=True,
-        maybe_placeholders=False,
-        strict=True,
-        cache=cache_file("lark-notation.pickle"),  # the LALR tables, kept between runs (see _cache)
-    )
-
-
-# ---- error messages -----------------------------------------------------------------------------
-
-_DESCRIPTIONS = (
-    ("NUMBER", "a number"),
-    ("OP", "an operator (= ≥ > ≤ <)"),
-    ("PREFIX_OP", "a word operator (不少于 …)"),
-    ("UNIT", "a unit"),
-    ("PERCENT", "a unit"),
-    ("YEAR", "'年'"),
-    ("MONTH", "'月'"),
-    ("DAY", "'日'"),
-    ("LPAR", "'('"),
-    ("RPAR", "')'"),
-    ("SLASH", "'/'"),
-    ("SUFFIX_OP", "a word operator (以上 …)"),
-    ("DASH", "'-'"),
-    ("TILDE", "'~'"),
-    ("TO", "'至'"),
-    ("BY", "a deadline word (前 …)"),
-    ("MONTH_END", "a month-end word (底 …)"),
-    ("TREND", "a trend word (提高 …)"),
-    ("TIER", "an outcome tier"),
-    ("COMPLETION", "a completion word"),
-    ("TIMELY", "a timeliness word"),
-    ("$END", "the end of the text"),
-)
-# Shown only when nothing more telling is expected: a sign or filler words before a number.
-_QUIET_WITH_NUMBER = frozenset({"DASH", "WORD", "COMPLETION"})
-_DATE_MARKS = frozenset({"YEAR", "MONTH", "DAY", "PERCENT"})
-
-
-def _expected(expected: set[str]) -> str:
-    names = set(expected)
-    if "NUMBER" in names:
-        names -= _QUIET_WITH_NUMBER
-    if "UNIT" in names:
-        names -= _DATE_MARKS
-    words = list(dict.fromkeys(text for name, text in _DESCRIPTIONS if name in names))
-    if not words:
-        return "something else"
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
-
-
-# ---- transform ----------------------------------------------------------------------------------
-
-
-class _Invalid(Exception):
-    """Well-formed but meaningless (month 13, a range upside down); becomes an Unparsed value."""
-
-    def __init__(self, message: str, at: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.at = at
-
-
-@dataclass(frozen=True, slots=True)
-class _Amount:
-    value: Decimal
-    unit: str | None
-    bracketed: bool
-    integer: bool
-    start: int
-    end: int
-
-    def as_month(self) -> int | None:
-        """The month this amount names (7月, not 7(月) nor 7.5月), or None."""
-        if self.unit == "月" and not self.bracketed and self.integer and 1 <= self.value <= 12:
-            return int(self.value)
-        return None
-
-    def as_year(self) -> int | None:
-        """The calendar year this amount names (2023年), or None."""
-        if self.unit == "年" and not self.bracketed and self.integer and 1900 <= self.value <= 2199:
-            return int(self.value)
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class _Mark:
-    month_end: bool
-    start: int
-
-
-def _inline(method: Callable[..., Any]) -> Callable[[Any, list[Any]], Any]:
-    """Call a rule method with the node's children as arguments.
-
-    lark's `v_args(inline=True)` does the same but builds a wrapper on every attribute access,
-    which was a third of the time of a cold parse.
-    """
-
-    def call(self: Any, children: list[Any]) -> Any:
-        return method(self, *children)
-
-    call.__name__ = method.__name__
-    call.__doc__ = method.__doc__
-    return call
-
-
-@lru_cache(maxsize=8)
-def _builder(vocabulary: Vocabulary) -> _Build:
-    return _Build(vocabulary)
-
-
-class _Build(Transformer[Token, Notation]):
-    """Parse tree -> typed value. Vocabulary words are looked up again for their meaning."""
-
-    def __init__(self, vocabulary: Vocabulary) -> None:
-        super().__init__()
-        self.vocabulary = vocabulary
-
-    def _payload(self, token: Token) -> str:
-        return self.vocabulary.lexicon[str(token)][1]
-
-    # -- entry points
-    @_inline
-    def target(self, value: Any) -> Notation:
-        return value  # type: ignore[no-any-return]
-
-    @_inline
-    def actual(self, value: Any) -> Notation:
-        return value  # type: ignore[no-any-return]
-
-    # -- shared pieces
-    @_inline
-    def number(self, *tokens: Token) -> tuple[Decimal, bool, int, int]:
-        digits = tokens[-1]
-        value = Decimal(str(digits))
-        if len(tokens) == 2:
-            value = -value
-        return value, "." not in digits, _at(tokens[0]), _end(digits)
-
-    @_inline
-    def unit_atom(self, token: Token) -> str:
-        if token.type == "UNIT":
-            return self._payload(token)
-        return str(token)
-
-    @_inline
-    def unit(self, *atoms: str) -> str:
-        return "/".join(a for a in atoms if not isinstance(a, Token))
-
-    @_inline
-    def bare_unit(self, unit: str) -> tuple[str, bool]:
-        return unit, False
-
-    @_inline
-    def bracketed_unit(self, _open: Token, unit: str, close: Token) -> tuple[str, bool, int]:
-        return unit, True, _end(close)
-
-    @_inline
-    def amount(self, number: tuple[Decimal, bool, int, int], unit: tuple[Any, ...] | None = None) -> _Amount:
-        value, integer, start, end = number
-        if unit is None:
-            return _Amount(value, None, False, integer, start, end)
-        end = unit[2] if unit[1] else end + len(unit[0])
-        return _Amount(value, unit[0], unit[1], integer, start, end)
-
-    @_inline
-    def operator(self, token: Token, *_lead: Any) -> tuple[str, int]:
-        op = str(token) if token.type == "OP" else self._payload(token)
-        return op, _at(token)
-
-    @_inline
-    def lead(self, *_words: Token) -> None:
-        return None
-
-    @_inline
-    def full_date(self, year: tuple[Decimal, bool, int, int], *marks: Token) -> tuple[int, int, int | None]:
-        value, integer, start, _ = year
-        if not integer or value < 0:
-            raise _Invalid("a year must be a whole number", start)
-        numbers = [t for t in marks if t.type == "NUMBER"]
-        for token in numbers:
-            if "." in token:
-                raise _Invalid("a month or day must be a whole number", _at(token))
-        y, m = int(value), int(numbers[0])
-        if not 1 <= m <= 12:
-            raise _Invalid(f"there is no month {m}", _at(numbers[0]))
-        if len(numbers) == 1:
-            return y, m, None
-        d = int(numbers[1])
-        if not 1 <= d <= _days_in(y, m):
-            raise _Invalid(f"there is no day {d} in {y}-{m:02d}", _at(numbers[1]))
-        return y, m, d
-
-    # -- targets
-    @_inline
-    def comparison(self, *parts: Any) -> Comparison | Deadline:
-        scope = None
-        op: tuple[str, int] | None = None
-        suffix: Token | None = None
-        amount: _Amount | None = None
-        for part in parts:
-            if isinstance(part, Token) and part.type == "PERIOD":
-                scope = str(part)
-            elif isinstance(part, Token) and part.type == "SUFFIX_OP":
-                suffix = part
-            elif isinstance(part, tuple):
-                op = part
-            elif isinstance(part, _Amount):
-                amount = part
-        assert amount is not None
-        if suffix is not None:
-            suffix_op = self._payload(suffix)
-            if op is not None and op[0] != suffix_op:
-                raise _Invalid(f"'{suffix}' ({suffix_op}) contradicts the operator {op[0]}", _at(suffix))
-            op = (suffix_op, _at(suffix))
-        if op is None and scope is None:
-            if (month := amount.as_month()) is not None:
-                return Deadline(month=month)
-            if (year := amount.as_year()) is not None:
-                return Deadline(year=year)
-        return Comparison(
-            op=op[0] if op else "≥", value=amount.value, unit=amount.unit, implied_op=op is None, scope=scope
-        )
-
-    @_inline
-    def scope_only(self, period: Token) -> Qualitative:
-        return Qualitative(text=str(period), scope=str(period))  # text becomes the whole cell
-
-    @_inline
-    def range_sep(self, token: Token) -> Token:
-        return token
-
-    @_inline
-    def range(self, low: _Amount, sep: Token, high: _Amount) -> Range:
-        if low.unit is not None and high.unit is not None and low.unit != high.unit:
-            raise _Invalid(f"the bounds have different units ({low.unit} and {high.unit})", high.start)
-        if low.value > high.value:
-            raise _Invalid(f"the range runs backwards ({low.value} is above {high.value})", low.start)
-        return Range(low=low.value, high=high.value, unit=high.unit or low.unit)
-
-    @_inline
-    def tolerance(self, sign: Token, amount: _Amount) -> Range:
-        if amount.value < 0:
-            raise _Invalid("a tolerance after ± must not be negative", amount.start)
-        return Range(low=-amount.value, high=amount.value, unit=amount.unit, tolerance=True)
-
-    @_inline
-    def deadline_mark(self, first: Token, *_rest: Token) -> _Mark:
-        return _Mark(month_end=first.type == "MONTH_END", start=_at(first))
-
-    @_inline
-    def deadline(self, when: Any, *rest: Any) -> Deadline | Comparison:
-        mark = next((r for r in rest if isinstance(r, _Mark)), None)
-        month_end = mark is not None and mark.month_end
-        if isinstance(when, tuple):  # a full date
-            year, month, day = when
-            if day is not None and month_end:
-                assert mark is not None
-                raise _Invalid("a date with a day cannot also be a month end", mark.start)
-            return Deadline(year=year, month=month, day=day, month_end=month_end)
-        assert isinstance(when, _Amount)
-        if (month := when.as_month()) is not None:
-            return Deadline(month=month, month_end=month_end)
-        if (year := when.as_year()) is not None:
-            return Deadline(year=year, month=12, month_end=True) if month_end else Deadline(year=year)
-        if mark is None:  # 100%完成, 3次完成: the completion word adds nothing to the amount
-            return Comparison(op="≥", value=when.value, unit=when.unit, implied_op=True)
-        raise _Invalid("a deadline needs a month (9月前) or a year (2023年底前)", when.start)
-
-    @_inline
-    def year_end(self, *_tokens: Token) -> Deadline:
-        return Deadline(month=12, month_end=True)
-
-    @_inline
-    def timely(self, *_tokens: Token) -> Deadline:
-        return Deadline(timely=True)
-
-    @_inline
-    def trend(self, *parts: Any) -> Trend:
-        baseline = None
-        direction = ""
-        amount: _Amount | None = None
-        for part in parts:
-            if isinstance(part, _Amount):
-                amount = part
-            elif part.type == "BASELINE":
-                baseline = self._payload(part)
-            elif part.type == "TREND":
-                direction = self._payload(part)
-        if amount is None:
-            return Trend(direction=direction, baseline=baseline)
-        return Trend(direction=direction, baseline=baseline, value=amount.value, unit=amount.unit)
-
-    # -- actuals
-    @_inline
-    def quantity(self, amount: _Amount) -> Quantity | Date:
-        return _quantity(amount)
-
-    @_inline
-    def bound(self, *parts: Any) -> Quantity:
-        amount = next(p for p in parts if isinstance(p, _Amount))
-        ops = [(str(p) if p.type == "OP" else self._payload(p), p) for p in parts if isinstance(p, Token)]
-        op, _ = ops[0]
-        for other, token in ops[1:]:
-            if other != op:
-                raise _Invalid(f"'{token}' ({other}) contradicts the operator {op}", _at(token))
-        return Quantity(value=amount.value, unit=amount.unit, op=op)
-
-    @_inline
-    def date(self, when: tuple[int, int, int | None], *_done: Token) -> Date:
-        year, month, day = when
-        return Date(year=year, month=month, day=day)
-
-    @_inline
-    def done_at(self, amount: _Amount, _done: Token) -> Quantity | Date:
-        return _quantity(amount)
-
-    @_inline
-    def outcome(self, token: Token) -> Outcome:
-        tier = int(self._payload(token))
-        return Outcome(tier=tier, label=self.vocabulary.tier_label(tier))
-
-    @_inline
-    def completion(self, _word: Token, amount: _Amount | None = None) -> Completion | Quantity:
-        # 已完成100% is plain completion; 已完成80% gives a number, which must not read as "done".
-        if amount is None or (amount.unit == "%" and amount.value == 100):
-            return Completion()
-        return Quantity(value=amount.value, unit=amount.unit)
-
-
-def _quantity(amount: _Amount) -> Quantity | Date:
-    """An actual amount: a month or year names a date, anything else is a quantity."""
-    if (month := amount.as_month()) is not None:
-        return Date(month=month)
-    if (year := amount.as_year()) is not None:
-        return Date(year=year)
-    return Quantity(value=amount.value, unit=amount.unit)
-
-
-def _at(token: Token) -> int:
-    return token.start_pos or 0
-
-
-def _end(token: Token) -> int:
-    return token.end_pos or 0
-
-
-def _days_in(year: int, month: int) -> int:
-    if month == 2:
-        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
-    return 30 if month in (4, 6, 9, 11) else 31
 
 
 def from_columns(
