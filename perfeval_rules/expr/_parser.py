@@ -1,4 +1,4 @@
-"""Text to syntax tree: size and depth checks, the lark parser (built once), syntax errors in plain words."""
+"""Text to syntax tree: trees kept between runs, size checks, then the grammar (`_grammar`, lark) for new texts."""
 
 from __future__ import annotations
 
@@ -7,62 +7,15 @@ import contextlib
 import functools
 import hashlib
 import pickle
-import re
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
 from .._cache import cache_file
 from .._io import write_atomically
 from . import _nodes as n
-from ._types import KEYWORDS, MAX_DEPTH, MAX_LENGTH, Problem
+from ._types import MAX_DEPTH, MAX_LENGTH, Problem
 
 _OPEN = frozenset("([（")
 _CLOSE = frozenset(")]）")
-
-# How the parser's expectations read in a message: terminals that start a value or join two values
-# are grouped, so the message says "expected a value" instead of listing ten tokens.
-_VALUE_START = frozenset({"NUMBER", "STRING", "NAME"})
-_OPERATORS = frozenset({"PLUS", "STAR", "SLASH", "COMPARE", "AND", "OR"})
-_SHOWN = {"THEN": "'then'", "ELSE": "'else'", "_COMMA": "','", "_RPAR": "')'", "RSQB": "']'"}
-
-# Characters a Chinese keyboard gives in place of an operator the language knows.
-_LOOKALIKES = {
-    "＝": "=",
-    "＞": ">",
-    "＜": "<",
-    "＋": "+",
-    "－": "-",
-    "×": "*",
-    "＊": "*",
-    "÷": "/",
-    "／": "/",
-    "“": '"',
-    "”": '"',
-    "‘": "'",
-    "’": "'",
-    "【": "[",
-    "】": "]",
-    "！": "!",
-}
-
-
-@functools.cache
-def _parser() -> Lark:
-    grammar = Path(__file__).with_name("expr.lark").read_text(encoding="utf-8")
-    # Building the LALR tables takes longer than everything else in loading a rule set: keep them (lark
-    # checks the grammar's hash before using its file).
-    return Lark(
-        grammar,
-        parser="lalr",
-        lexer="basic",
-        propagate_positions=True,
-        maybe_placeholders=True,
-        cache=cache_file("lark-expr.pickle"),
-    )
 
 
 @functools.lru_cache(maxsize=1024)
@@ -85,7 +38,7 @@ def parse(text: str) -> n.Node:
 # to the code that builds and defines the trees; any change to them starts it afresh. It holds the trees
 # the last process that parsed anything new used, so that it stays as small as one run needs.
 _STORE_NAME = "expr-trees.pickle"
-_SOURCES = ("expr.lark", "_parser.py", "_nodes.py", "_types.py")
+_SOURCES = ("expr.lark", "_parser.py", "_grammar.py", "_nodes.py", "_types.py")
 _USED: dict[str, n.Node] = {}  # the trees this process asked for, in order
 _USED_MAX = 4096
 _NEW: list[str] = []  # the last text this process had to parse, if any
@@ -123,20 +76,9 @@ def _save(path: str) -> None:
 
 def _parse(text: str) -> n.Node:
     _check_size(text)
-    try:
-        tree = _parser().parse(text)
-    except UnexpectedInput as exc:
-        raise _syntax_problem(text, exc) from None
-    except LarkError as exc:  # pragma: no cover - lark raises UnexpectedInput for every bad text
-        raise Problem(f"cannot parse the expression: {exc}", 0) from None
-    _check_depth(tree)
-    try:
-        node: n.Node = _ToNodes().transform(tree)
-    except VisitError as exc:
-        if isinstance(exc.orig_exc, Problem):
-            raise exc.orig_exc from None
-        raise
-    return node
+    from . import _grammar  # lark: only for a text whose tree no earlier run kept
+
+    return _grammar.tree(text)
 
 
 def _check_size(text: str) -> None:
@@ -167,40 +109,6 @@ def _check_size(text: str) -> None:
         raise Problem(f"expression is too long ({len(text)} characters, at most {MAX_LENGTH})", MAX_LENGTH)
 
 
-def _check_depth(tree: Tree[Token]) -> None:
-    """Reject trees nested deeper than MAX_DEPTH, walking iteratively so depth cannot overflow the stack."""
-    stack: list[tuple[Tree[Token], int]] = [(tree, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise Problem(f"expression nests too deeply (more than {MAX_DEPTH} levels)", node.meta.start_pos)
-        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
-
-
-def _syntax_problem(text: str, exc: UnexpectedInput) -> Problem:
-    if isinstance(exc, UnexpectedCharacters):
-        offset = exc.pos_in_stream or 0
-        ch = text[offset]
-        if ch in "\"'":
-            return Problem("text has no closing quote", offset, f"end the text with {ch} on the same line")
-        hint = f"write {_LOOKALIKES[ch]!r} instead of {ch!r}" if ch in _LOOKALIKES else None
-        return Problem(f"unexpected character {ch!r}", offset, hint)
-    if isinstance(exc, UnexpectedToken):
-        token = exc.token
-        expected = _expected(exc.accepts or exc.expected)
-        if token.type == "$END":
-            return Problem(f"unexpected end of expression{expected}", len(text.rstrip()))
-        hint = None
-        if token.type == "NAME" and token.value.lower() in KEYWORDS:
-            hint = f"keywords are written in lowercase: {token.value.lower()!r}"
-        elif token.type == "NAME":
-            hint = keyword_hint(token.value)
-        elif token.type == "COMPARE":
-            hint = "comparisons do not chain: write 'a < b and b < c'"
-        return Problem(f"unexpected {_shown_token(token)}{expected}", _span(token)[0], hint)
-    return Problem("cannot parse the expression", getattr(exc, "pos_in_stream", 0) or 0)  # pragma: no cover
-
-
 _ZH_KEYWORDS = {"且": "and", "或": "or", "非": "not"}
 
 
@@ -212,103 +120,3 @@ def keyword_hint(name: str) -> str | None:
     return None
 
 
-def _span(token: Token) -> tuple[int, int]:
-    return token.start_pos or 0, token.end_pos or 0
-
-
-def _shown_token(token: Token) -> str:
-    if token.type == "NAME":
-        return f"name {token.value!r}"
-    if token.type == "NUMBER":
-        return f"number {token.value}"
-    if token.type == "STRING":
-        return f"text {token.value}"
-    return repr(token.value)
-
-
-def _expected(terminals: set[str]) -> str:
-    wanted = ["a value"] if terminals & _VALUE_START else []
-    wanted += ["an operator"] if terminals & _OPERATORS else []
-    wanted += [shown for name, shown in _SHOWN.items() if name in terminals]
-    if not wanted:
-        return ""
-    if len(wanted) == 1:
-        return f" (expected {wanted[0]})"
-    return f" (expected {', '.join(wanted[:-1])} or {wanted[-1]})"
-
-
-_ESCAPE = re.compile(r"\\(.)")
-_ESCAPES = {"n": "\n", "t": "\t"}
-_COMPARE = {"==": "=", "≠": "!=", "≤": "<=", "≥": ">="}
-
-
-@v_args(meta=True)
-class _ToNodes(Transformer[Token, n.Node]):
-    """Lark tree to frozen nodes; tokens become leaf nodes through the terminal callbacks."""
-
-    def start(self, meta: Any, children: list[n.Node]) -> n.Node:
-        return children[0]
-
-    def conditional(self, meta: Any, children: list[Any]) -> n.Node:
-        _, condition, _, then, _, otherwise = children
-        return n.Conditional(meta.start_pos, meta.end_pos, condition, then, otherwise)
-
-    def logical(self, meta: Any, children: list[Any]) -> n.Node:
-        op = children[1]
-        symbol = "and" if op.type in ("AND", "ZH_AND") else "or"
-        return n.Logical(meta.start_pos, meta.end_pos, n.Operator(symbol, op.start_pos), tuple(children[::2]))
-
-    def negation(self, meta: Any, children: list[Any]) -> n.Node:
-        return n.Not(meta.start_pos, meta.end_pos, children[1])
-
-    def compare(self, meta: Any, children: list[Any]) -> n.Node:
-        left, op, right = children
-        symbol = _COMPARE.get(op.value, op.value)
-        return n.Compare(meta.start_pos, meta.end_pos, n.Operator(symbol, op.start_pos), left, right)
-
-    def member(self, meta: Any, children: list[Any]) -> n.Node:
-        items: list[n.Node] = children[-1]
-        return n.Member(meta.start_pos, meta.end_pos, children[0], tuple(items), negated=len(children) == 4)
-
-    def choices(self, meta: Any, children: list[Any]) -> list[n.Node]:
-        return [c for c in children if c is not None]
-
-    def arithmetic(self, meta: Any, children: list[Any]) -> n.Node:
-        rest = tuple(
-            (n.Operator(op.value, op.start_pos), operand)
-            for op, operand in zip(children[1::2], children[2::2], strict=True)
-        )
-        return n.Arithmetic(meta.start_pos, meta.end_pos, children[0], rest)
-
-    def minus(self, meta: Any, children: list[Any]) -> n.Node:
-        return n.Minus(meta.start_pos, meta.end_pos, children[1])
-
-    def call(self, meta: Any, children: list[Any]) -> n.Node:
-        name, *args = children
-        return n.Call(meta.start_pos, meta.end_pos, name, tuple(a for a in args if a is not None))
-
-    # Terminal callbacks: v_args(meta=True) does not apply to them, they receive the token alone.
-    @v_args(inline=False)
-    def NUMBER(self, token: Token) -> n.Node:
-        return n.Number(*_span(token), Decimal(token.value))
-
-    @v_args(inline=False)
-    def STRING(self, token: Token) -> n.Node:
-        body = _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(1)), token.value[1:-1])
-        return n.Text(*_span(token), body)
-
-    @v_args(inline=False)
-    def TRUE(self, token: Token) -> n.Node:
-        return n.Boolean(*_span(token), True)
-
-    @v_args(inline=False)
-    def FALSE(self, token: Token) -> n.Node:
-        return n.Boolean(*_span(token), False)
-
-    @v_args(inline=False)
-    def NULL(self, token: Token) -> n.Node:
-        return n.Null(*_span(token))
-
-    @v_args(inline=False)
-    def NAME(self, token: Token) -> n.Node:
-        return n.Name(*_span(token), token.value)
