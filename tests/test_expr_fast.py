@@ -3,14 +3,16 @@ general closures: the same value, and the same reason when undefined, for every 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from perfeval_rules.expr import Scope, Type, Undefined, Variable, _compiler, compile_expression
+from perfeval_rules.expr import Scope, Type, Undefined, Variable, _compiler, _types, compile_expression
 
 SCOPE = Scope(
     (
@@ -100,3 +102,28 @@ def test_inline_paths_agree_with_the_general_ones(text: str, env: dict[str, Any]
     fast, general = compile_expression(text, SCOPE), GENERAL[text]
     got, want = fast.evaluate(env), general.evaluate(env)
     assert _same(got, want), (text, env, got, want)
+
+
+def _grammar_name() -> re.Pattern[str]:
+    """expr.lark's NAME terminal, the definition `is_name` follows."""
+    grammar = (Path(_types.__file__).with_name("expr.lark")).read_text(encoding="utf-8")
+    match = re.search(r"^NAME: /(.+)/$", grammar, re.MULTILINE)
+    assert match is not None
+    return re.compile(match.group(1))
+
+
+# Characters on both sides of every edge of the ranges a name may hold, and some others.
+_BOUNDS = (0x30, 0x39, 0x41, 0x5A, 0x61, 0x7A, 0x3400, 0x4DBF, 0x4E00, 0x9FFF, 0xF900, 0xFAFF)
+_EDGES = "".join(chr(c + d) for c in _BOUNDS for d in (-1, 0, 1)) + "_ 字ａ٣é𠀀"
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_EDGES) | st.characters(), max_size=6))
+def test_a_name_is_what_the_grammar_calls_one(text: str) -> None:
+    assert _types.is_name(text) == bool(_grammar_name().fullmatch(text))
+
+
+def test_names_the_grammar_takes_and_refuses() -> None:
+    taken = {t: _types.is_name(t) for t in ("执行率", "rate_2", "_x", "2x", "", "a-b", "得分 ", "ｒａｔｅ")}
+    assert taken == {"执行率": True, "rate_2": True, "_x": True, "2x": False, "": False, "a-b": False,
+                     "得分 ": False, "ｒａｔｅ": False}  # fmt: skip

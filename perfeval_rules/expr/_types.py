@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,9 +20,23 @@ PRECISION = 34
 
 KEYWORDS = frozenset({"if", "then", "else", "and", "or", "not", "in", "true", "false", "null", "且", "或", "非"})
 
-_NAME = re.compile(
-    r"[A-Za-z_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][A-Za-z0-9_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]*\Z"
-)
+# The CJK ideographs a name may hold, beside ASCII letters, digits and _ (expr.lark's NAME terminal).
+_IDEOGRAPHS = (("\u3400", "\u4dbf"), ("\u4e00", "\u9fff"), ("\uf900", "\ufaff"))
+
+
+def is_name(text: str) -> bool:
+    """True when `text` is what expr.lark's NAME terminal matches: a letter, _ or ideograph, then digits too.
+
+    Not a regex: one with these ranges costs several milliseconds to compile, on every start.
+    """
+    return (
+        bool(text)
+        and not "0" <= text[0] <= "9"
+        and all(
+            (ch.isascii() and (ch.isalnum() or ch == "_")) or any(lo <= ch <= hi for lo, hi in _IDEOGRAPHS)
+            for ch in text
+        )
+    )
 
 
 class Type(enum.Enum):
@@ -110,7 +123,7 @@ class Scope:
 
 
 def _check_name(name: str, seen: Container[str]) -> None:
-    if not _NAME.match(name) or name in KEYWORDS:
+    if not is_name(name) or name in KEYWORDS:
         raise ValueError(f"{name!r} cannot be written as a name in an expression")
     if name in seen:
         raise ValueError(f"{name!r} is declared twice in the scope")
