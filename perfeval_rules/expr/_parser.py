@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import functools
-import hashlib
-import pickle
 from pathlib import Path
 
-from .._cache import cache_file
-from .._io import write_atomically
+from .._cache import Kept, sources_stamp
 from . import _nodes as n
 from ._types import MAX_DEPTH, MAX_LENGTH, Problem
 
@@ -24,54 +19,18 @@ def parse(text: str) -> n.Node:
 
     Trees are immutable, so a rule set and the rule sets extending it share the parse of a repeated text.
     """
-    node = _stored().get(text)
+    node = _TREES.get(text)
     if node is None:
         node = _parse(text)
-        _NEW[:] = [text]
-    if len(_USED) < _USED_MAX:
-        _USED[text] = node
+        _TREES.put(text, node)
     return node
 
 
-# Trees of the expressions parsed in earlier runs, kept in the private cache folder (see _cache): loading
-# a rule set then needs neither lark's expression parser nor a parse. The file is tied to the grammar and
-# to the code that builds and defines the trees; any change to them starts it afresh. It holds the trees
-# the last process that parsed anything new used, so that it stays as small as one run needs.
-_STORE_NAME = "expr-trees.pickle"
+# Trees of the expressions parsed in earlier runs, kept in the private cache folder: loading a rule set
+# then needs neither lark's expression parser nor a parse. The file is tied to the grammar and to the
+# code that builds and defines the trees; any change to them starts it afresh.
 _SOURCES = ("expr.lark", "_parser.py", "_grammar.py", "_nodes.py", "_types.py")
-_USED: dict[str, n.Node] = {}  # the trees this process asked for, in order
-_USED_MAX = 4096
-_NEW: list[str] = []  # the last text this process had to parse, if any
-
-
-@functools.cache
-def _stamp() -> str:
-    here = Path(__file__).parent
-    return hashlib.sha256(b"".join((here / name).read_bytes() for name in _SOURCES)).hexdigest()
-
-
-@functools.cache
-def _stored() -> dict[str, n.Node]:
-    """The trees kept by the last run (empty without a cache folder, or when the file is not ours)."""
-    path = cache_file(_STORE_NAME)
-    if not isinstance(path, str):
-        return {}
-    atexit.register(_save, path)
-    try:
-        with open(path, "rb") as stream:
-            stamp, trees = pickle.load(stream)
-    except Exception:  # missing, cut short or not ours: whatever it is, parse afresh
-        return {}
-    if stamp != _stamp() or not isinstance(trees, dict):
-        return {}
-    return trees
-
-
-def _save(path: str) -> None:
-    """At the end of a process that parsed something new: keep the trees it used for the next run."""
-    if _NEW and len(_USED) < _USED_MAX:
-        with contextlib.suppress(OSError):  # a cache that cannot be written costs time next run, nothing else
-            write_atomically(Path(path), pickle.dumps((_stamp(), _USED), protocol=pickle.HIGHEST_PROTOCOL))
+_TREES: Kept[n.Node] = Kept("expr-trees.pickle", lambda: sources_stamp(Path(__file__).parent, _SOURCES))
 
 
 def _parse(text: str) -> n.Node:
