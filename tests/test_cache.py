@@ -54,7 +54,7 @@ def test_a_file_in_place_of_the_folder_is_not_used(tmp_path: Path, monkeypatch: 
     assert _cache.cache_dir() is None
 
 
-def test_both_grammars_keep_their_tables_between_runs(tmp_path: Path) -> None:
+def test_grammars_and_documents_are_kept_between_runs(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PERFEVAL_CACHE_DIR": str(tmp_path / "c"), "PYTHONPATH": str(root)}
     example = root / "examples" / "xinhong-community-party-building.tsv"
@@ -62,7 +62,7 @@ def test_both_grammars_keep_their_tables_between_runs(tmp_path: Path) -> None:
     first = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, check=True)
     names = sorted(p.name for p in (tmp_path / "c").iterdir())
     assert names[:3] == ["expr-trees.pickle", "lark-expr.pickle", "lark-notation.pickle"]
-    assert [n.rsplit("-", 1)[0] for n in names[3:]] == ["valid-file", "valid-ruleset"]  # see the test below
+    assert [n.rsplit("-", 1)[0] for n in names[3:]] == ["valid-file", "valid-ruleset", "yaml"]  # see the tests below
     again = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, check=True)
     assert again.stdout == first.stdout
     assert '"total": 94.09' in first.stdout
@@ -129,3 +129,39 @@ def test_expression_trees_are_kept_for_the_next_run(tmp_path: Path) -> None:
         store.write_bytes(bad)
         assert _load(folder) == first  # anything else is ignored and written afresh
     assert _load(folder) == "0" + first[1:]
+
+
+# A process that loads a rule set and says whether it needed the YAML library, and what the rule set is.
+_KEPT = """
+import sys
+from perfeval_rules import load_ruleset
+ruleset = load_ruleset(sys.argv[1])
+print(int("yaml" in sys.modules), ruleset.id, ruleset.title, ruleset.sha256)
+"""
+
+
+def _kept(folder: Path, rules: Path) -> tuple[int, str, int]:
+    """(returncode, stdout or stderr) of loading `rules` with the cache folder `folder`."""
+    env = {**os.environ, "PERFEVAL_CACHE_DIR": str(folder)}
+    done = subprocess.run([sys.executable, "-c", _KEPT, str(rules)], env=env, capture_output=True, text=True)
+    return done.returncode, done.stdout or done.stderr, len(list(folder.glob("yaml-documents.pickle")))
+
+
+def test_rule_set_documents_are_kept_for_the_next_run(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    rules = tmp_path / "mine.yaml"
+    rules.write_text("id: mine\nextends: cn-mof-2020\ntitle: 我的规则\nversion: \"1\"\n", encoding="utf-8")
+    code, first, stored = _kept(folder, rules)
+    assert (code, first[:2], stored) == (0, "1 ", 1)  # composed with PyYAML, and kept when the process ended
+    assert _kept(folder, rules) == (0, "0" + first[1:], 1)  # the same documents, without PyYAML
+    rules.write_text("id: mine\nextends: cn-mof-2020\ntitle: 新的规则\nversion: \"1\"\n", encoding="utf-8")
+    code, changed, _ = _kept(folder, rules)
+    assert (code, changed[:2]) == (0, "1 ") and "新的规则" in changed  # other bytes are composed again
+    store = folder / "yaml-documents.pickle"
+    for bad in (b"", b"not a pickle", pickle.dumps(("another version", {}))):
+        store.write_bytes(bad)
+        assert _kept(folder, rules) == (0, changed, 1)  # anything else is ignored and written afresh
+    rules.write_text("id: mine\nextends: cn-mof-2020\ntitle: [\n", encoding="utf-8")
+    code, error, _ = _kept(folder, rules)
+    assert code == 1 and "YAML syntax" in error  # a broken file is reported as ever, and never kept
+    assert _kept(folder, rules)[:2] == (code, error)

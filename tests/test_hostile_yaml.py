@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from perfeval_rules import _yaml
+from perfeval_rules import _compose, _yaml
 from perfeval_rules.cli import cli
 from perfeval_rules.errors import InputError, YamlError
 from perfeval_rules.forms import load_form
@@ -185,7 +185,7 @@ def test_libyaml_gives_what_the_python_loader_gives(monkeypatch: pytest.MonkeyPa
     files = sorted({*root.glob("rules/**/*.yaml"), *root.glob("tests/**/*.yaml"), *root.glob("examples/*.yaml")})
     texts = {str(f): f.read_text(encoding="utf-8") for f in files}
     fast = {name: _outcome(text, name) for name, text in texts.items()}
-    composed = [name for name, text in texts.items() if _yaml._libyaml_node(text) is not _yaml._UNSURE]
+    composed = [name for name, text in texts.items() if _compose._libyaml_node(text) is not _compose._UNSURE]
     assert len(files) > 30 and len(composed) > 30
-    monkeypatch.setattr(_yaml, "_libyaml_node", lambda text: _yaml._UNSURE)
+    monkeypatch.setattr(_compose, "_libyaml_node", lambda text: _compose._UNSURE)
     assert fast == {name: _outcome(text, name) for name, text in texts.items()}

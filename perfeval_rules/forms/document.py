@@ -6,11 +6,10 @@ Decimal; strings are quoted only where YAML would misread them; the output is de
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from decimal import Decimal
 from typing import Any
-
-import yaml
 
 from .._yaml import Document
 from ..errors import SchemaError
@@ -24,37 +23,39 @@ class _Flow(dict[str, Any]):
     """A mapping written on one line: `source: {row: 14, cell: C14}`."""
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block style, sequences indented under their key, exact Decimals, literal blocks for long texts."""
+@functools.cache
+def _dumper() -> type[Any]:
+    """The YAML dumper of the form format (PyYAML is imported only when a form is written)."""
+    import yaml
 
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
+    class Dumper(yaml.SafeDumper):
+        """Block style, sequences indented under their key, exact Decimals, literal blocks for long texts."""
 
+        def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+            super().increase_indent(flow, False)
 
-def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNode:
-    text = format(value, "f")
-    tag = "tag:yaml.org,2002:float" if "." in text else "tag:yaml.org,2002:int"
-    return dumper.represent_scalar(tag, text)
+    def decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNode:
+        text = format(value, "f")
+        tag = "tag:yaml.org,2002:float" if "." in text else "tag:yaml.org,2002:int"
+        return dumper.represent_scalar(tag, text)
 
+    def text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        style = "|" if "\n" in value and value == value.strip() else None
+        if any(_is_special(ch) for ch in value):
+            style = '"'  # escaped, so that YAML's extra line breaks (NEL, LS, PS) and controls survive
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
-def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value and value == value.strip() else None
-    if any(_is_special(ch) for ch in value):
-        style = '"'  # escaped, so that YAML's extra line breaks (NEL, LS, PS) and controls survive
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    def flow(dumper: yaml.SafeDumper, value: _Flow) -> yaml.MappingNode:
+        return dumper.represent_mapping("tag:yaml.org,2002:map", value, flow_style=True)
+
+    Dumper.add_representer(Decimal, decimal)
+    Dumper.add_representer(str, text)
+    Dumper.add_representer(_Flow, flow)
+    return Dumper
 
 
 def _is_special(ch: str) -> bool:
     return ch in "\x85\u2028\u2029\ufeff\r" or (unicodedata.category(ch) == "Cc" and ch not in "\n\t")
-
-
-def _flow(dumper: yaml.SafeDumper, value: _Flow) -> yaml.MappingNode:
-    return dumper.represent_mapping("tag:yaml.org,2002:map", value, flow_style=True)
-
-
-_Dumper.add_representer(Decimal, _decimal)
-_Dumper.add_representer(str, _text)
-_Dumper.add_representer(_Flow, _flow)
 
 
 def form_to_dict(form: Form) -> dict[str, Any]:
@@ -81,11 +82,13 @@ def form_to_dict(form: Form) -> dict[str, Any]:
 
 def form_to_yaml(form: Form) -> str:
     """The form as YAML text: a header comment naming its source, then the fields; deterministic."""
+    import yaml  # only when a form is written
+
     header = ["# 项目支出绩效自评表 in the perfeval form format; edit freely, check with `perfeval validate FILE`."]
     if form.source:
         digest = f" (sha256 {form.source_sha256})" if form.source_sha256 else ""
         header.append(f"# Read from {form.source}{digest}.")
-    body = yaml.dump(form_to_dict(form), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10**6)
+    body = yaml.dump(form_to_dict(form), Dumper=_dumper(), allow_unicode=True, sort_keys=False, width=10**6)
     return "\n".join(header) + "\n" + body
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, _cache, _json
-from .._yaml import load_file
+from .._yaml import load_kept
 from ..errors import ErrorList, Location, PerfevalError, RuleSetError, SchemaError, UsageError, did_you_mean
 from ..resources import rules_dir
 from . import _resolve
@@ -90,7 +90,7 @@ def _raise(errors: list[PerfevalError]) -> None:
 
 def resolve_file(path: Path, chain: tuple[Path, ...]) -> _resolve.Resolved:
     """Load, schema-check and merge `path` over what it extends."""
-    doc = load_file(path)
+    doc = load_kept(path)
     if not isinstance(doc.data, dict):
         raise SchemaError("a rule set must be a mapping of keys (id, title, policies …)", doc.locate(()))
     marker = _marker("file", _digest(doc.data))
