@@ -76,6 +76,7 @@ class Kept(Generic[_V]):
         self.used: dict[str, _V] = {}  # what this process asked for, in order
         self.new = False  # whether this process made a value the file did not have
         self._kept: dict[str, _V] | None = None
+        self._stamp_text: str | None = None
 
     def get(self, key: str) -> _V | None:
         """The value kept for `key` by the last run, or None."""
@@ -109,14 +110,19 @@ class Kept(Generic[_V]):
                 stamp, values = pickle.load(stream)  # a private folder: nobody else can have written it
         except Exception:  # missing, cut short or not ours: whatever it is, start afresh
             return {}
-        return values if stamp == self.stamp() and isinstance(values, dict) else {}
+        return values if stamp == self._stamp() and isinstance(values, dict) else {}
+
+    def _stamp(self) -> str:
+        if self._stamp_text is None:
+            self._stamp_text = self.stamp()
+        return self._stamp_text
 
     def _save(self, path: str) -> None:
         if self.new and len(self.used) < self.limit:
             from ._io import write_atomically
 
             with contextlib.suppress(OSError):  # a cache that cannot be written costs time next run, nothing else
-                data = pickle.dumps((self.stamp(), self.used), protocol=pickle.HIGHEST_PROTOCOL)
+                data = pickle.dumps((self._stamp(), self.used), protocol=pickle.HIGHEST_PROTOCOL)
                 write_atomically(Path(path), data)
 
 
