@@ -71,7 +71,7 @@ def element(obj: Any) -> bytes:
     written without re-indenting every result.
     """
     try:
-        return element_strict(obj)
+        return orjson.dumps([obj], default=_FRAGMENTS.__getitem__, option=orjson.OPT_INDENT_2)[1:-2]
     except orjson.JSONEncodeError:
         pass
     # Raw newlines occur only between tokens (a string's newline is written \n): each starts a line to indent.
@@ -88,7 +88,8 @@ def element_strict(obj: Any) -> bytes:
 
 
 def _by_text(value: Any) -> orjson.Fragment:
-    """`_FRAGMENTS[value]` looked up by text: the sums and amounts of an evaluation are Decimals made afresh."""
+    """`_FRAGMENTS[value]` looked up by text: the sums, amounts and row numbers of an evaluation are Decimals
+    made afresh, whose hash (which `_FRAGMENTS` needs) costs several times more than their text."""
     if type(value) is not Decimal:
         raise TypeError(f"cannot serialise {type(value).__name__}")
     return decimal_text(str(value))
