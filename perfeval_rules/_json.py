@@ -79,7 +79,7 @@ def element(obj: Any) -> bytes:
 
 
 def element_strict(obj: Any) -> bytes:
-    """`element(obj)` by orjson alone, for an object holding pieces already printed (`nested`).
+    """`element(obj)` by orjson alone, for an object holding pieces already printed (`printed`).
 
     Raises orjson.JSONEncodeError where `element` would turn to the plain writer, which knows no such
     pieces: the caller then prints the plain object instead.
@@ -95,15 +95,16 @@ def _by_text(value: Any) -> orjson.Fragment:
     return decimal_text(str(value))
 
 
-def nested(obj: Any, depth: int) -> orjson.Fragment:
+def printed(obj: Any, depth: int) -> bytes:
     """`obj` printed as indented JSON, ready to stand as a value `depth` containers deep in an indented
-    document (0: the document itself), where orjson would print the very same bytes.
+    document (0: the document itself), where orjson would print the very same bytes (as a raw piece of
+    JSON: `orjson.Fragment(printed(obj, depth))`).
 
     orjson indents a nested value by its depth alone, and a newline occurs in its output only between
     tokens (a string's newline is written \\n), so each line moves right by two spaces per level.
     """
     text = orjson.dumps(obj, default=_FRAGMENTS.__getitem__, option=orjson.OPT_INDENT_2)
-    return orjson.Fragment(text.replace(b"\n", b"\n" + b"  " * depth) if depth else text)
+    return text.replace(b"\n", b"\n" + b"  " * depth) if depth else text
 
 
 class _Stream:

@@ -10,10 +10,12 @@ from collections.abc import Callable, Iterator
 from decimal import ROUND_FLOOR, Decimal, localcontext
 from pathlib import Path
 
+import orjson
 import pytest
 
 from perfeval_rules import _json, evaluate, load_form, load_ruleset
 from perfeval_rules._yaml import load_file
+from perfeval_rules.engine import model
 from perfeval_rules.errors import FormError
 from perfeval_rules.forms import Form, load_forms
 from perfeval_rules.ruleset import RuleSet
@@ -117,8 +119,19 @@ def test_nested_pieces_print_where_orjson_would() -> None:
         document: object = value
         for _ in range(depth):
             document = [document]
-        inner: object = _json.nested(value, depth)
+        inner: object = orjson.Fragment(_json.printed(value, depth))
         for _ in range(depth):
             inner = [inner]
         assert _json.dumpb(inner) == _json.dumpb(document)
     assert _json.decimal_text("1.50") is _json.decimal_text(str(Decimal("1.50")))
+
+
+def test_printed_outcomes_stay_within_their_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(model, "_PRINTED_LIMIT", 64 * 1024)
+    ruleset = load_ruleset("cn-mof-2020")
+    for spec in generate.specs(60, seed=3):
+        form = generate.to_form(spec)
+        for trace in (False, True):
+            assert _fast(ruleset, form, trace) == _general(ruleset, form, trace)
+            assert model._PRINTED_SIZE[0] <= 64 * 1024
+            assert sum(map(len, model._PRINTED.values())) <= 64

@@ -164,8 +164,9 @@ class IndicatorResults(Sequence[IndicatorResult]):
             d["weight"] = weight
             d["reported_score"] = reported
             d["reason"] = ind.reason
-            if ind.provenance is not None:
-                d["source"] = source_of(ind.provenance)
+            provenance = ind.provenance
+            if provenance is not None:  # source_of(provenance), its usual case without the call
+                d["source"] = provenance.cell or source_of(provenance)
             if findings and index in findings:
                 d["findings"] = findings[index]
             yield d
@@ -269,26 +270,34 @@ def _shown(value: Notation) -> dict[str, Any]:
 
 
 # A shared outcome as `json_dicts` needs it, per depth: id(outcome) -> (outcome, its fields as printed).
-# The entry keeps the outcome alive, so that its id cannot be reused meanwhile.
+# The entry keeps the outcome alive, so that its id cannot be reused meanwhile. All entries are dropped
+# once they hold about 16 MiB, counting 1 KiB for an entry's dicts besides its printed text, so that memory
+# stays flat on long batches (an entry with a trace holds a few KiB, one without some hundred bytes).
 _PRINTED: dict[int, dict[int, tuple[dict[str, Any], dict[str, Any]]]] = {}
-_PRINTED_MAX = 16_384
+_PRINTED_SIZE = [0]  # the bytes the entries hold, as counted above
+_PRINTED_LIMIT = 16 * 2**20
+_ENTRY = 1024
 
 
 def _print(outcome: dict[str, Any], depth: int) -> dict[str, Any]:
     """The outcome's fields with target, actual and trace as printed `depth + 1` containers deep (the
     values of a dict `depth` deep), as `_contract` would give them, and no findings (the row's own)."""
-    printed = _PRINTED[depth]
-    if len(printed) >= _PRINTED_MAX:
-        printed.clear()
     d = outcome.copy()
-    d["target"] = _json.nested(d["target"].to_dict(), depth + 1)
-    d["actual"] = _json.nested(d["actual"].to_dict(), depth + 1)
-    trace = d["trace"]
-    d["trace"] = _json.nested(_trace_dicts(trace), depth + 1) if trace else []
+    target = _json.printed(d["target"].to_dict(), depth + 1)
+    actual = _json.printed(d["actual"].to_dict(), depth + 1)
+    trace = _json.printed(_trace_dicts(d["trace"]), depth + 1) if d["trace"] else b""
+    d["target"], d["actual"] = orjson.Fragment(target), orjson.Fragment(actual)
+    d["trace"] = orjson.Fragment(trace) if trace else []
     d["findings"] = []
     if d["score"] is not None:
         d["score"] = _json.decimal_text(str(d["score"]))
-    printed[id(outcome)] = (outcome, d)
+    size = _PRINTED_SIZE[0] + _ENTRY + len(target) + len(actual) + len(trace)
+    if size > _PRINTED_LIMIT:
+        for printed in _PRINTED.values():
+            printed.clear()
+        size = _ENTRY + len(target) + len(actual) + len(trace)
+    _PRINTED_SIZE[0] = size
+    _PRINTED[depth][id(outcome)] = (outcome, d)
     return d
 
 
