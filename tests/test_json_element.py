@@ -135,3 +135,11 @@ def test_printed_outcomes_stay_within_their_bound(monkeypatch: pytest.MonkeyPatc
             assert _fast(ruleset, form, trace) == _general(ruleset, form, trace)
             assert model._PRINTED_SIZE[0] <= 64 * 1024
             assert sum(map(len, model._PRINTED.values())) <= 64
+
+
+def test_results_without_the_engines_number_texts_print_alike() -> None:
+    ruleset = load_ruleset("cn-mof-2020")
+    for spec in generate.specs(20, seed=5):
+        evaluation = evaluate(ruleset, generate.to_form(spec), trace=False)
+        evaluation.indicators._numbers = None  # as IndicatorResults made by a caller other than the engine
+        assert evaluation.json_element() == _json.element(evaluation.to_dict())

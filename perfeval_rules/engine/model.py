@@ -121,16 +121,18 @@ class IndicatorResults(Sequence[IndicatorResult]):
     an IndicatorResult made per row. Read, it behaves as the tuple of results.
     """
 
-    __slots__ = ("_findings", "_made", "_outcomes", "_rows")
+    __slots__ = ("_findings", "_made", "_numbers", "_outcomes", "_rows")
 
     def __init__(
         self,
         rows: Sequence[Indicator],
         outcomes: Sequence[dict[str, Any]],
         findings: dict[int, tuple[Finding, ...]],
+        numbers: Sequence[tuple[str | None, str | None]] | None = None,
     ) -> None:
-        """`outcomes[i]` is the shared outcome of `rows[i]`; `findings` those of the rows that have any, by index."""
-        self._rows, self._outcomes, self._findings = rows, outcomes, findings
+        """`outcomes[i]` is the shared outcome of `rows[i]`; `findings` those of the rows that have any, by
+        index; `numbers[i]`, if given, the str() of the row's weight and reported score (None for none)."""
+        self._rows, self._outcomes, self._findings, self._numbers = rows, outcomes, findings, numbers
         self._made: tuple[IndicatorResult, ...] | None = None
 
     def fields(self) -> Iterator[dict[str, Any]]:
@@ -145,15 +147,19 @@ class IndicatorResults(Sequence[IndicatorResult]):
         self, outcomes: Sequence[dict[str, Any]], number: Callable[[str], Any] | None = None
     ) -> Iterator[dict[str, Any]]:
         """A copy of each row's `outcomes[i]` with the row's own fields set; with `number`, its weight and
-        reported score as `number(str(value))`."""
+        reported score as `number(str(value))`, from the texts the engine made of them for its memo key."""
         findings = self._findings
+        numbers = self._numbers
+        if number is not None and numbers is None:
+            numbers = [(_text(i.weight), _text(i.reported_score)) for i in self._rows]
         for index, (ind, outcome) in enumerate(zip(self._rows, outcomes, strict=True), start=1):
             weight, reported = ind.weight, ind.reported_score
-            if number is not None:
-                if weight is not None:
-                    weight = number(str(weight))
-                if reported is not None:
-                    reported = number(str(reported))
+            if number is not None and numbers is not None:
+                weight_text, reported_text = numbers[index - 1]
+                if weight_text is not None:
+                    weight = number(weight_text)
+                if reported_text is not None:
+                    reported = number(reported_text)
             d = outcome.copy()
             d["index"] = index
             d["level1"] = ind.level1
@@ -238,6 +244,10 @@ def _unpickled(results: tuple[IndicatorResult, ...]) -> IndicatorResults:
     made = IndicatorResults((), (), {})
     made._made = results
     return made
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 # TraceStep.to_dict() and Finding.to_dict() over a tuple, written out: a call per item costs more than its dict.
