@@ -107,8 +107,10 @@ def test_what_orjson_cannot_print_takes_the_general_path() -> None:
         dataclasses.replace(first, weight=Decimal("2E+0")),  # an exponent: printed by orjson all the same
         dataclasses.replace(first, name="断\ud800开"),  # a lone surrogate (not UTF-8): the plain writer's error
         dataclasses.replace(first, weight=Decimal("NaN")),  # no JSON form: the plain writer's error
+        None,  # no indicators at all
     ):
-        odd = dataclasses.replace(form, indicators=(changed, *form.indicators[1:]))
+        rows = () if changed is None else (changed, *form.indicators[1:])
+        odd = dataclasses.replace(form, indicators=rows)
         for trace in (False, True):
             assert _either(ruleset, odd, trace, _fast) == _either(ruleset, odd, trace, _general)
 
