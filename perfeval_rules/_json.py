@@ -78,6 +78,35 @@ def element(obj: Any) -> bytes:
     return b"\n  " + dumpb(obj).replace(b"\n", b"\n  ")
 
 
+def element_strict(obj: Any) -> bytes:
+    """`element(obj)` by orjson alone, for an object holding pieces already printed (`printed`).
+
+    Raises orjson.JSONEncodeError where `element` would turn to the plain writer, which knows no such
+    pieces: the caller then prints the plain object instead.
+    """
+    return orjson.dumps([obj], default=_by_text, option=orjson.OPT_INDENT_2)[1:-2]
+
+
+def _by_text(value: Any) -> orjson.Fragment:
+    """`_FRAGMENTS[value]` looked up by text: the sums, amounts and row numbers of an evaluation are Decimals
+    made afresh, whose hash (which `_FRAGMENTS` needs) costs several times more than their text."""
+    if type(value) is not Decimal:
+        raise TypeError(f"cannot serialise {type(value).__name__}")
+    return decimal_text(str(value))
+
+
+def printed(obj: Any, depth: int) -> bytes:
+    """`obj` printed as indented JSON, ready to stand as a value `depth` containers deep in an indented
+    document (0: the document itself), where orjson would print the very same bytes (as a raw piece of
+    JSON: `orjson.Fragment(printed(obj, depth))`).
+
+    orjson indents a nested value by its depth alone, and a newline occurs in its output only between
+    tokens (a string's newline is written \\n), so each line moves right by two spaces per level.
+    """
+    text = orjson.dumps(obj, default=_FRAGMENTS.__getitem__, option=orjson.OPT_INDENT_2)
+    return text.replace(b"\n", b"\n" + b"  " * depth) if depth else text
+
+
 class _Stream:
     """Stands in for the list of pieces: each piece goes straight to `write`; only the last is kept."""
 
@@ -187,6 +216,25 @@ class _Fragments(dict[Decimal, orjson.Fragment]):
 
 
 _FRAGMENTS = _Fragments()
+
+
+class _Texts(dict[str, orjson.Fragment]):
+    """A Decimal's raw JSON fragment by its str, which gives back exactly that Decimal (digits, exponent
+    and sign), so equal texts print alike. For Decimals made afresh, such as the importer's one per cell:
+    hashing a new Decimal costs several times more than its str, and `_FRAGMENTS` hashes it."""
+
+    def __missing__(self, text: str) -> orjson.Fragment:
+        value = Decimal(text)
+        if not value.is_finite():  # as orjson fails on it in `_FRAGMENTS`, for the caller to fall back
+            raise orjson.JSONEncodeError(f"non-finite number {text} has no JSON form")
+        if len(self) >= 4096:
+            self.clear()
+        fragment = self[text] = orjson.Fragment(number(value))
+        return fragment
+
+
+decimal_text = _Texts().__getitem__
+"""`decimal_text(str(value))`: the Decimal `value` as a raw JSON fragment (orjson.JSONEncodeError if not finite)."""
 
 
 def _scalar(value: Any) -> str | None:

@@ -433,10 +433,11 @@ class EvaluateWork:
             sheets = [sheet_of(f) for f in forms]
             out = []
             for form, sheet, name in zip(forms, sheets, form_names(task.name, sheets), strict=True):
-                result = evaluate(ruleset, form, trace=self.trace).to_dict()
-                if self.elements:
-                    out.append(FormResult({"counts": dict(result["summary"])}, _json.element(result)))
+                evaluation = evaluate(ruleset, form, trace=self.trace)
+                if self.elements:  # the same bytes as _json.element(evaluation.to_dict()), made faster
+                    out.append(FormResult({"counts": evaluation.summary}, evaluation.json_element()))
                     continue
+                result = evaluation.to_dict()
                 template = None if self.template is None else Path(self.template)
                 if self.fmt == "json":
                     report = _json.dumpb(result)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, overload
 
+import orjson
+
+from .. import _json
 from .._slots import slots_maker
 from ..notation.values import Notation
 
@@ -118,16 +121,18 @@ class IndicatorResults(Sequence[IndicatorResult]):
     an IndicatorResult made per row. Read, it behaves as the tuple of results.
     """
 
-    __slots__ = ("_findings", "_made", "_outcomes", "_rows")
+    __slots__ = ("_findings", "_made", "_numbers", "_outcomes", "_rows")
 
     def __init__(
         self,
         rows: Sequence[Indicator],
         outcomes: Sequence[dict[str, Any]],
         findings: dict[int, tuple[Finding, ...]],
+        numbers: Sequence[tuple[str | None, str | None]] | None = None,
     ) -> None:
-        """`outcomes[i]` is the shared outcome of `rows[i]`; `findings` those of the rows that have any, by index."""
-        self._rows, self._outcomes, self._findings = rows, outcomes, findings
+        """`outcomes[i]` is the shared outcome of `rows[i]`; `findings` those of the rows that have any, by
+        index; `numbers[i]`, if given, the str() of the row's weight and reported score (None for none)."""
+        self._rows, self._outcomes, self._findings, self._numbers = rows, outcomes, findings, numbers
         self._made: tuple[IndicatorResult, ...] | None = None
 
     def fields(self) -> Iterator[dict[str, Any]]:
@@ -136,8 +141,25 @@ class IndicatorResults(Sequence[IndicatorResult]):
             for result in self._made:
                 yield result.__dict__.copy()
             return
+        yield from self._filled(self._outcomes)
+
+    def _filled(
+        self, outcomes: Sequence[dict[str, Any]], number: Callable[[str], Any] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """A copy of each row's `outcomes[i]` with the row's own fields set; with `number`, its weight and
+        reported score as `number(str(value))`, from the texts the engine made of them for its memo key."""
         findings = self._findings
-        for index, (ind, outcome) in enumerate(zip(self._rows, self._outcomes, strict=True), start=1):
+        numbers = self._numbers
+        if number is not None and numbers is None:
+            numbers = [(_text(i.weight), _text(i.reported_score)) for i in self._rows]
+        for index, (ind, outcome) in enumerate(zip(self._rows, outcomes, strict=True), start=1):
+            weight, reported = ind.weight, ind.reported_score
+            if number is not None and numbers is not None:
+                weight_text, reported_text = numbers[index - 1]
+                if weight_text is not None:
+                    weight = number(weight_text)
+                if reported_text is not None:
+                    reported = number(reported_text)
             d = outcome.copy()
             d["index"] = index
             d["level1"] = ind.level1
@@ -145,11 +167,12 @@ class IndicatorResults(Sequence[IndicatorResult]):
             d["name"] = ind.name
             d["target_text"] = ind.target_text
             d["actual_text"] = ind.actual_text
-            d["weight"] = ind.weight
-            d["reported_score"] = ind.reported_score
+            d["weight"] = weight
+            d["reported_score"] = reported
             d["reason"] = ind.reason
-            if ind.provenance is not None:
-                d["source"] = source_of(ind.provenance)
+            provenance = ind.provenance
+            if provenance is not None:  # source_of(provenance), its usual case without the call
+                d["source"] = provenance.cell or source_of(provenance)
             if findings and index in findings:
                 d["findings"] = findings[index]
             yield d
@@ -157,6 +180,23 @@ class IndicatorResults(Sequence[IndicatorResult]):
     def to_dicts(self) -> list[dict[str, Any]]:
         """`[r.to_dict() for r in self]`, without making the results."""
         return [_contract(d) for d in self.fields()]
+
+    def json_dicts(self, depth: int) -> list[Any]:
+        """`to_dicts()` for the JSON writer, each dict `depth` containers deep in an indented document: the
+        same bytes once printed, with each shared outcome's parsed values and trace printed only once."""
+        if self._made is not None:
+            return self.to_dicts()
+        printed = _PRINTED.setdefault(depth, {})
+        recall = printed.get
+        shapes = [
+            hit[1] if (hit := recall(id(outcome))) is not None and hit[0] is outcome else _print(outcome, depth)
+            for outcome in self._outcomes
+        ]
+        # The importer makes a Decimal per cell: printed by its text, not looked up by its (costly) hash.
+        out = list(self._filled(shapes, _json.decimal_text))
+        for index, findings in self._findings.items():
+            out[index - 1]["findings"] = _finding_dicts(findings)
+        return out
 
     def _all(self) -> tuple[IndicatorResult, ...]:
         made = self._made
@@ -206,6 +246,10 @@ def _unpickled(results: tuple[IndicatorResult, ...]) -> IndicatorResults:
     return made
 
 
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
 # TraceStep.to_dict() and Finding.to_dict() over a tuple, written out: a call per item costs more than its dict.
 def _trace_dicts(trace: tuple[TraceStep, ...]) -> list[dict[str, Any]]:
     return [{"step": t.step, "text": t.text} for t in trace]
@@ -233,6 +277,38 @@ def _shown(value: Notation) -> dict[str, Any]:
             _SHOWN.clear()
         hit = _SHOWN[id(value)] = (value, value.to_dict())
     return hit[1].copy()
+
+
+# A shared outcome as `json_dicts` needs it, per depth: id(outcome) -> (outcome, its fields as printed).
+# The entry keeps the outcome alive, so that its id cannot be reused meanwhile. All entries are dropped
+# once they hold about 16 MiB, counting 1 KiB for an entry's dicts besides its printed text, so that memory
+# stays flat on long batches (an entry with a trace holds a few KiB, one without some hundred bytes).
+_PRINTED: dict[int, dict[int, tuple[dict[str, Any], dict[str, Any]]]] = {}
+_PRINTED_SIZE = [0]  # the bytes the entries hold, as counted above
+_PRINTED_LIMIT = 16 * 2**20
+_ENTRY = 1024
+
+
+def _print(outcome: dict[str, Any], depth: int) -> dict[str, Any]:
+    """The outcome's fields with target, actual and trace as printed `depth + 1` containers deep (the
+    values of a dict `depth` deep), as `_contract` would give them, and no findings (the row's own)."""
+    d = outcome.copy()
+    target = _json.printed(d["target"].to_dict(), depth + 1)
+    actual = _json.printed(d["actual"].to_dict(), depth + 1)
+    trace = _json.printed(_trace_dicts(d["trace"]), depth + 1) if d["trace"] else b""
+    d["target"], d["actual"] = orjson.Fragment(target), orjson.Fragment(actual)
+    d["trace"] = orjson.Fragment(trace) if trace else []
+    d["findings"] = []
+    if d["score"] is not None:
+        d["score"] = _json.decimal_text(str(d["score"]))
+    size = _PRINTED_SIZE[0] + _ENTRY + len(target) + len(actual) + len(trace)
+    if size > _PRINTED_LIMIT:
+        for printed in _PRINTED.values():
+            printed.clear()
+        size = _ENTRY + len(target) + len(actual) + len(trace)
+    _PRINTED_SIZE[0] = size
+    _PRINTED[depth][id(outcome)] = (outcome, d)
+    return d
 
 
 def finding(
@@ -368,6 +444,19 @@ class Evaluation:
 
     def to_dict(self) -> dict[str, Any]:
         """The evaluation result dict (see the JSON contract); numbers are Decimal, absent values None."""
+        return self._tree(self.indicators.to_dicts())
+
+    def json_element(self) -> bytes:
+        """`_json.element(self.to_dict())`, the same bytes, made faster: the indicators' shared parts are
+        printed once per outcome (`IndicatorResults.json_dicts`), not once per row."""
+        try:
+            # An array element: the evaluation is one container deep, each indicator three.
+            return _json.element_strict(self._tree(self.indicators.json_dicts(3)))
+        except orjson.JSONEncodeError:  # what orjson cannot print: the plain writer prints it, or says why not
+            return _json.element(self.to_dict())
+
+    def _tree(self, indicators: list[Any]) -> dict[str, Any]:
+        """The result dict with these indicators."""
         form, rs = self.form, self.ruleset
         return {
             "form": {
@@ -390,7 +479,7 @@ class Evaluation:
             },
             "engine": {"name": ENGINE_NAME, "version": self.engine_version},
             "budget": self.budget.to_dict(),
-            "indicators": self.indicators.to_dicts(),
+            "indicators": indicators,
             "totals": {
                 "by_level1": {
                     k: {"weight": v.weight, "score": v.score, "reported_score": v.reported_score}

@@ -843,6 +843,7 @@ class _Sums:
         # Each row's shared outcome, and the findings of the rows that have any: the results are made
         # from them only when read (IndicatorResults).
         outcomes: list[dict[str, Any]] = []
+        numbers: list[tuple[str | None, str | None]] = []  # the texts of the rows' weights and reported scores
         row_findings: dict[int, tuple[Finding, ...]] = {}
         # Findings of the rows per severity rank, in row order: the order `in_order` needs, with no sort.
         ranked: tuple[list[Finding], ...] = tuple([] for _ in SEVERITIES)
@@ -859,11 +860,15 @@ class _Sums:
             reported = ind.reported_score
             reason = ind.reason
             # Decimals by their text: 2 and 2.00 are equal but print differently, so they must not share an entry.
+            # The texts are kept for the JSON path, which prints the numbers by them (IndicatorResults).
+            weight_text = None if weight is None else str(weight)
+            reported_text = None if reported is None else str(reported)
+            numbers.append((weight_text, reported_text))
             key = (
                 ind.target_text,
                 ind.actual_text,
-                None if weight is None else str(weight),
-                None if reported is None else str(reported),
+                weight_text,
+                reported_text,
                 row_key(ind),
                 # bool(reason.strip()), without the call for the usual empty reason
                 (reason != "" and not reason.isspace()) if reads_has_reason else None,
@@ -909,7 +914,7 @@ class _Sums:
                 run_reported = (_ZERO if run_reported is None else run_reported) + reported
         if run1 is not _START:
             runs.append((run1, run2, run_weight, run_score, run_reported))
-        self.results = IndicatorResults(rows, outcomes, row_findings)
+        self.results = IndicatorResults(rows, outcomes, row_findings, numbers)
         self.ranked = ranked
         if short and _exact_context():
             self._add(runs, zeros)
