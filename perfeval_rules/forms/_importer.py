@@ -240,6 +240,7 @@ class _Columns:
 
 _T = TypeVar("_T")
 _MEMO_SIZE = 4096
+_GOALS = ("年度总体目标", "总体目标")  # the words that start the goals row
 
 
 class _Memo(dict[str, _T]):
@@ -259,6 +260,19 @@ class _Memo(dict[str, _T]):
             self.clear()
         answer = self[text] = self.ask(text)
         return answer
+
+
+_FOLD = _Memo(nfkc)  # a cell's `nfkc`, looked up without a call: the rows above the table fold each of their cells
+
+
+def _year(folded: Sequence[Sequence[str]]) -> int | None:
+    """The year the first cell that names one names (2023年), from the folded cells of the rows above the goals."""
+    for keys in folded:
+        for key in keys:
+            match = _YEAR.search(key) if "年" in key else None  # the pattern ends in 年
+            if match:
+                return int(match.group(1))
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,6 +326,7 @@ class _Importer:
     grid: Grid
     placeholders: frozenset[str]
     keywords: tuple[tuple[str, tuple[str, ...]], ...]
+    source_sha256: str | None = None
     notes: list[ImportNote] = field(default_factory=list)
     folded_keywords: tuple[tuple[str, str, str], ...] = field(init=False)  # (二级, keyword, folded keyword)
     level2_names: frozenset[str] = field(init=False)
@@ -358,9 +373,12 @@ class _Importer:
                 hint="the header row of the indicator table must name 三级指标 and 分值 (or 分数, 权重)",
             )
         head_rows, table_rows = rows[:head_at], rows[head_at:]
-        fields = self.head_fields(head_rows)
-        unit, funds = self.funds(head_rows)
-        expected, achieved = self.goals(head_rows)
+        # The four readers of the rows above the table look at each cell folded: fold each once, for all four
+        folded = [[_FOLD[c] for c in r.cells] for r in head_rows]
+        goals_at = next((i for i, keys in enumerate(folded) if any(k.startswith(_GOALS) for k in keys)), None)
+        fields = self.head_fields(head_rows, folded)
+        unit, funds = self.funds(head_rows, folded)
+        expected, achieved = self.goals(head_rows, folded, goals_at)
         indicators, total_weight, total, grade = self.indicators(table_rows)
         if not fields.get("project"):
             self.note("project-missing", "no 项目名称 found; the project is left empty", rows[0].number)
@@ -368,7 +386,7 @@ class _Importer:
             project=fields.get("project", ""),
             department=fields.get("department", ""),
             implementer=fields.get("implementer", ""),
-            year=self.year(head_rows),
+            year=_year(folded[:goals_at]),
             amount_unit=unit,
             funds=tuple(funds),
             goal_expected=expected,
@@ -378,16 +396,17 @@ class _Importer:
             reported_total_weight=total_weight,
             reported_grade=grade,
             source=self.grid.file,
+            source_sha256=self.source_sha256,
             import_notes=tuple(sorted(self.notes, key=lambda n: n.row or 0)),
         )
 
     # -- header, funds, goals --------------------------------------------------------------------
 
-    def head_fields(self, rows: Sequence[Row]) -> dict[str, str]:
+    def head_fields(self, rows: Sequence[Row], folded: Sequence[Sequence[str]]) -> dict[str, str]:
+        """项目名称, 主管部门 and 实施单位, from the rows above the table (`folded`: their cells folded)."""
         found: dict[str, str] = {}
-        for row in rows:
-            for i, cell in enumerate(row.cells):
-                key = nfkc(cell)
+        for row, keys in zip(rows, folded, strict=True):
+            for i, key in enumerate(keys):
                 if not key.startswith(_HEAD_WORDS):
                     continue  # names no field: the search below would find no word
                 for name, names in _HEAD_FIELDS:
@@ -396,33 +415,24 @@ class _Importer:
                         continue
                     rest = re.sub(r"^[:：]", "", key[len(word) :])
                     if rest:
-                        found[name] = cell.split("：", 1)[-1].split(":", 1)[-1].strip()
+                        found[name] = row.cells[i].split("：", 1)[-1].split(":", 1)[-1].strip()
                         break
-                    for later in row.cells[i + 1 :]:
-                        if later and nfkc(later) != key:
-                            if not nfkc(later).startswith(_HEAD_WORDS):
+                    for later, later_key in zip(row.cells[i + 1 :], keys[i + 1 :], strict=True):
+                        if later and later_key != key:
+                            if not later_key.startswith(_HEAD_WORDS):
                                 found[name] = later
                             break
                     break
         return found
 
-    def year(self, rows: Sequence[Row]) -> int | None:
-        for row in rows:
-            if any(nfkc(c).startswith(("年度总体目标", "总体目标")) for c in row.cells):
-                return None
-            for cell in row.cells:
-                folded = nfkc(cell)
-                match = _YEAR.search(folded) if "年" in folded else None  # the pattern ends in 年
-                if match:
-                    return int(match.group(1))
-        return None
-
-    def funds(self, rows: Sequence[Row]) -> tuple[str, list[FundsRow]]:
+    def funds(self, rows: Sequence[Row], folded: Sequence[Sequence[str]]) -> tuple[str, list[FundsRow]]:
+        """The amounts' unit and the funds rows, from the rows above the table (`folded`: their cells folded)."""
         at = next((i for i, r in enumerate(rows) if _columns(r, _FUNDS_COLUMNS, {"budget", "executed"})), None)
         unit = None
-        for row in rows[at : at + 1] if at is not None else rows:
-            for cell in row.cells:
-                match = _UNIT.search(nfkc(cell))
+        for i in range(at, at + 1) if at is not None else range(len(rows)):
+            row = rows[i]
+            for cell, key in zip(row.cells, folded[i], strict=True):
+                match = _UNIT.search(key)
                 if match and unit is None:
                     unit = match.group(1) or match.group(2)
                     self.note("unit-from-header", f"amounts in {unit}, from the header 「{cell}」", row.number)
@@ -437,11 +447,11 @@ class _Importer:
         first = min(columns.values())
         result = []
         for row in rows[at + 1 :]:
-            labels = [c for c in row.cells[:first] if c and not nfkc(c).startswith("项目资金")]
-            if not labels or nfkc(labels[0]).startswith(("年度总体目标", "总体目标")):
+            labels = [c for c in row.cells[:first] if c and not _FOLD[c].startswith("项目资金")]
+            if not labels or _FOLD[labels[0]].startswith(_GOALS):
                 break
-            amounts = any(is_number(nfkc(row.cell(col)).removesuffix("%")) for col in columns.values())
-            if not amounts and not _FUNDS_ROW.search(nfkc(labels[-1])):
+            amounts = any(is_number(_FOLD[row.cell(col)].removesuffix("%")) for col in columns.values())
+            if not amounts and not _FUNDS_ROW.search(_FOLD[labels[-1]]):
                 break  # the funds block has ended: this row is no funds row and holds no amounts
             values = {
                 key: self.value(row.cell(col), _FUNDS_LABELS[key], row, col, percent=key == "rate")
@@ -451,15 +461,12 @@ class _Importer:
             result.append(FundsRow(label=label, provenance=self.provenance(row, row.cells.index(labels[-1])), **values))
         return unit, result
 
-    def goals(self, rows: Sequence[Row]) -> tuple[str, str]:
-        at = next(
-            (i for i, r in enumerate(rows) if any(nfkc(c).startswith(("年度总体目标", "总体目标")) for c in r.cells)),
-            None,
-        )
+    def goals(self, rows: Sequence[Row], folded: Sequence[Sequence[str]], at: int | None) -> tuple[str, str]:
+        """The 预期目标 and 实际完成情况 texts, from the 年度总体目标 row `at` (`folded`: the cells folded)."""
         if at is None:
             return "", ""
         row = rows[at]
-        keys = [nfkc(c) for c in row.cells]
+        keys = folded[at]
         exp_col = next((i for i, k in enumerate(keys) if k.startswith("预期目标")), None)
         ach_col = next((i for i, k in enumerate(keys) if k.startswith(("实际完成情况", "实际完成"))), None)
         if exp_col is not None and ach_col is not None and at + 1 < len(rows):
@@ -469,7 +476,7 @@ class _Importer:
             second = next((c for c in row.cells[hi:] if c), "")
             expected, achieved = (first, second) if exp_col < ach_col else (second, first)
         else:
-            label = next(c for c in row.cells if nfkc(c).startswith(("年度总体目标", "总体目标")))
+            label = next(c for c, k in zip(row.cells, keys, strict=True) if k.startswith(_GOALS))
             texts = [c for c in row.cells if c and c != label]
             expected, achieved = ([*texts, "", ""])[:2]
         if _HTML_TAG.search(expected + achieved) or re.search(r"&#?\w+;", expected + achieved):
@@ -876,8 +883,12 @@ def import_grid(
     *,
     placeholders: Sequence[str] | None = None,
     level2_keywords: Mapping[str, Sequence[str]] | None = None,
+    source_sha256: str | None = None,
 ) -> Form:
-    """Read one table into a Form; every repair is an import note, every unreadable cell a FormError."""
+    """Read one table into a Form; every repair is an import note, every unreadable cell a FormError.
+
+    The form's source is the grid's file; `source_sha256` is that file's digest, when the caller has it.
+    """
     # The default vocabulary is read only when a caller leaves something to it (a rule set gives both).
     words = placeholders if placeholders is not None else default_vocabulary()[0]
     keywords = (
@@ -885,7 +896,7 @@ def import_grid(
         if level2_keywords is not None
         else default_vocabulary()[1]
     )
-    return _Importer(grid, _placeholder_set(tuple(words)), keywords).run()
+    return _Importer(grid, _placeholder_set(tuple(words)), keywords, source_sha256).run()
 
 
 # The same vocabulary gives the same set objects, form after form: the memoised questions about cells take
@@ -937,21 +948,20 @@ def _named_columns(cells: tuple[str, ...], spec: _Spec) -> dict[str, int]:
     found: dict[str, int] = {}
     name_of = _column_name(spec)
     for i, cell in enumerate(cells):
-        name = name_of(nfkc(cell)) if cell else None
+        name = name_of[_FOLD[cell]] if cell else None
         if name is not None and name not in found:
             found[name] = i
     return found
 
 
 @cache
-def _column_name(spec: _Spec) -> Callable[[str], str | None]:
+def _column_name(spec: _Spec) -> _Memo[str | None]:
     """The column a folded header text names under `spec` (the first whose word it contains), memoised."""
 
-    @lru_cache(maxsize=4096)  # every row above the indicator table is tried as its header
     def name_of(key: str) -> str | None:
         return next((name for name, words in spec if any(w in key for w in words)), None)
 
-    return name_of
+    return _Memo(name_of)  # every row above the indicator table is tried as its header
 
 
 def _texts(row: Row, columns: _Columns, offset: int) -> dict[str, str]:
