@@ -303,6 +303,12 @@ def _in_place(placeholders: frozenset[str], known_labels: frozenset[str]) -> _In
     return _InPlace(_Memo(number), _Memo(name), _Memo(_label), _Memo(_one_line), _Memo(reason))
 
 
+# The fields of an Indicator after its categories (name … provenance), as `read_in_place` makes them.
+_Fields = tuple[str, str, str, Decimal, Decimal | None, str, Provenance]
+# A row read in place: the row, its 一级 and 二级 labels and its indicator's fields.
+_Read = tuple[Row, str, str, _Fields]
+
+
 @dataclass(slots=True)
 class _Line:
     """An indicator-table row after its cells were aligned to the header."""
@@ -502,7 +508,8 @@ class _Importer:
             merged = [nfkc(b) or nfkc(a) for a, b in itertools.zip_longest(header.cells, body[0].cells, fillvalue="")]
             columns = self.indicator_columns(Row(header.number, tuple(merged), header.text)) or columns
             body = body[1:]
-        lines: list[_Line] = []
+        lines: list[_Line | _Read] = []
+        aligned = False  # some line came from `align`, not `read_in_place`
         total_weight = total = grade = None
         done = False
         for row in body:
@@ -521,14 +528,14 @@ class _Importer:
             if not plain and all(is_number(c) for c in row.cells if c):
                 self.note("row-skipped", f"stray number 「{_first_text(row)}」 skipped (a page number?)", row.number)
                 continue
-            line = self.read_in_place(row, columns) or self.align(row, columns)
-            if line is not None:
+            read = self.read_in_place(row, columns)
+            if read is not None:
+                lines.append(read)
+            elif (line := self.align(row, columns)) is not None:
                 lines.append(line)
-        if not _all_read_in_place(lines):  # a line read in place is neither skipped nor shifted
-            lines = self.skip_rows(lines, columns)
-            self.note_shifts(lines)
-        self.assign_labels(lines)
-        indicators = [self.indicator(line, columns) for line in lines if line.name]
+                aligned = True
+        made = None if aligned else self.made_in_place(lines)  # type: ignore[arg-type]  # all are _Read
+        indicators = made if made is not None else self.made(lines, columns)
         if "value" in columns.index and indicators:
             self.note(
                 "split-target-joined",
@@ -537,6 +544,30 @@ class _Importer:
                 header.number,
             )
         return indicators, total_weight, total, grade
+
+    def made_in_place(self, reads: Sequence[_Read]) -> list[Indicator] | None:
+        """The indicators of rows all read in place, when their labels need no pass but `assign_level1`; else None.
+
+        Each label stands in its own column (一级 names, if any, in the 一级 column), every row has its 二级 label
+        and each is a known one: `assign_labels` would move, join and infer none, and take each row's 二级 label.
+        """
+        label1s = {read[1] for read in reads}
+        label2s = {read[2] for read in reads}
+        if not (label1s <= _LEVEL1_OR_BLANK and "" not in label2s and label2s.isdisjoint(LEVEL1)):
+            return None
+        if not _all_known(self.level2_names, label2s):
+            return None
+        levels1 = self.level1s([(read[0], read[1], read[2]) for read in reads])
+        return [_indicator(level1, read[2], *read[3]) for level1, read in zip(levels1, reads, strict=True)]
+
+    def made(self, lines: Sequence[_Line | _Read], columns: _Columns) -> list[Indicator]:
+        """The indicators of the lines, through the passes that skip rows, note shifts and assign the categories."""
+        general = [_line(x, columns) if isinstance(x, tuple) else x for x in lines]
+        if not _all_read_in_place(general):  # a line read in place is neither skipped nor shifted
+            general = self.skip_rows(general, columns)
+            self.note_shifts(general)
+        self.assign_labels(general)
+        return [self.indicator(line, columns) for line in general if line.name]
 
     def grade(self, row: Row) -> str | None:
         """The grade on a 评分等级 row ('' when the row names none); None for other rows."""
@@ -607,8 +638,8 @@ class _Importer:
                 return None
         return _Line(row, best, label1, label2, name, name_col + best, texts["weight"], texts)
 
-    def read_in_place(self, row: Row, columns: _Columns) -> _Line | None:
-        """The line of a row that `align` reads where it stands and keeps as it is, its values made; else None.
+    def read_in_place(self, row: Row, columns: _Columns) -> _Read | None:
+        """A row that `align` reads where it stands and keeps as it is: its labels and its indicator's fields.
 
         Most rows: a name, a number in 分值 and one in 得分 (if the table has 得分) are the best fit `align` can
         find, so it tries no shift; the name is no category, no placeholder and no breakdown, so no later pass
@@ -623,7 +654,8 @@ class _Importer:
         score = ask.number[score_text] if columns.scored else None
         if not name or not weight or score == "":
             return None
-        values = (
+        fields = (
+            name,
             ask.line[join_target(op, target, unit) if columns.split else target],
             ask.line[actual],
             Decimal(weight),
@@ -631,7 +663,7 @@ class _Importer:
             ask.reason[reason],
             _provenance(self.grid.file, self.grid.sheet, row.number, f"{columns.name_letters}{row.number}"),
         )
-        return _Line(row, 0, ask.label[label1], ask.label[label2], name, columns.name, weight_text, {}, values)
+        return row, ask.label[label1], ask.label[label2], fields
 
     def fit(self, row: Row, texts: dict[str, str], offset: int) -> int | None:  # at most _BEST_FIT points
         """How well the row reads with its cells moved by `offset` (`texts`); None when it cannot read that way."""
@@ -785,19 +817,22 @@ class _Importer:
             previous = line.level2
 
     def assign_level1(self, lines: list[_Line]) -> None:
+        levels = self.level1s([(line.row, line.label1, line.level2) for line in lines])
+        for line, level1 in zip(lines, levels, strict=True):
+            line.level1 = level1
+
+    def level1s(self, rows: Sequence[tuple[Row, str, str]]) -> list[str]:
+        """The 一级 of each (row, 一级 label, 二级): its label, else the one above, else its 二级's (noted)."""
+        levels = []
         current = ""
-        for line in lines:
-            inferred = level1_of(line.level2) if line.level2 else None
-            if line.label1:
-                current = line.label1
-            elif inferred and inferred != current:
+        for row, label1, level2 in rows:
+            if label1:
+                current = label1
+            elif level2 and (inferred := level1_of(level2)) and inferred != current:
                 current = inferred
-                self.note(
-                    "level1-inferred",
-                    f"一级 {inferred} inferred from the 二级 {line.level2}",
-                    line.row.number,
-                )
-            line.level1 = current
+                self.note("level1-inferred", f"一级 {inferred} inferred from the 二级 {level2}", row.number)
+            levels.append(current)
+        return levels
 
     def indicator(self, line: _Line, columns: _Columns) -> Indicator:
         if line.values is not None:
@@ -858,6 +893,12 @@ _LEVEL1_OR_BLANK = frozenset({*LEVEL1, ""})
 _LABEL1 = operator.attrgetter("label1")
 _LABEL2 = operator.attrgetter("label2")
 _VALUES = operator.attrgetter("values")  # a tuple of six, true, for a line read in place
+
+
+def _line(read: _Read, columns: _Columns) -> _Line:
+    """The line `align` makes of a row that `read_in_place` read, with its values made."""
+    row, label1, label2, fields = read
+    return _Line(row, 0, label1, label2, fields[0], columns.name, row.cell(columns.index["weight"]), {}, fields[1:])
 
 
 def _all_read_in_place(lines: Sequence[_Line]) -> bool:
