@@ -68,6 +68,7 @@ def imported(
         if not fast:
             patch.setattr(_tables, "_tidy", lambda text: False)
             patch.setattr(_importer, "_plain_head", lambda text: False)
+            patch.setattr(_importer, "_PLAIN_HEAD", _Memo(lambda text: False))
             patch.setattr(_Importer, "read_in_place", lambda self, row, columns: None)
             for shortcut in ("_all_read_in_place", "_labels_in_their_columns", "_all_known", "_all_labelled"):
                 patch.setattr(_importer, shortcut, lambda *args: False)

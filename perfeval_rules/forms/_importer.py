@@ -262,6 +262,7 @@ class _Memo(dict[str, _T]):
         return answer
 
 
+_LEVEL1_BY_LEVEL2 = _Memo(level1_of)  # asked of every row's 二级: a lookup, no call
 _FOLD = _Memo(nfkc)  # a cell's `nfkc`, looked up without a call: the rows above the table fold each of their cells
 
 
@@ -513,7 +514,7 @@ class _Importer:
         total_weight = total = grade = None
         done = False
         for row in body:
-            plain = _plain_head(next(filter(None, row.cells), ""))  # most rows: no grade, total or stray tests
+            plain = _PLAIN_HEAD[next(filter(None, row.cells), "")]  # most rows: no grade, total or stray tests
             if not plain and (found := self.grade(row)) is not None:
                 grade = found or grade
                 continue
@@ -551,8 +552,8 @@ class _Importer:
         Each label stands in its own column (一级 names, if any, in the 一级 column), every row has its 二级 label
         and each is a known one: `assign_labels` would move, join and infer none, and take each row's 二级 label.
         """
-        label1s = {read[1] for read in reads}
-        label2s = {read[2] for read in reads}
+        label1s = set(map(_LABEL1_OF_READ, reads))
+        label2s = set(map(_LABEL2_OF_READ, reads))
         if not (label1s <= _LEVEL1_OR_BLANK and "" not in label2s and label2s.isdisjoint(LEVEL1)):
             return None
         if not _all_known(self.level2_names, label2s):
@@ -828,7 +829,7 @@ class _Importer:
         for row, label1, level2 in rows:
             if label1:
                 current = label1
-            elif level2 and (inferred := level1_of(level2)) and inferred != current:
+            elif level2 and (inferred := _LEVEL1_BY_LEVEL2[level2]) and inferred != current:
                 current = inferred
                 self.note("level1-inferred", f"一级 {inferred} inferred from the 二级 {level2}", row.number)
             levels.append(current)
@@ -893,6 +894,8 @@ _LEVEL1_OR_BLANK = frozenset({*LEVEL1, ""})
 _LABEL1 = operator.attrgetter("label1")
 _LABEL2 = operator.attrgetter("label2")
 _VALUES = operator.attrgetter("values")  # a tuple of six, true, for a line read in place
+_LABEL1_OF_READ = operator.itemgetter(1)
+_LABEL2_OF_READ = operator.itemgetter(2)
 
 
 def _line(read: _Read, columns: _Columns) -> _Line:
@@ -1029,6 +1032,9 @@ def _plain_head(text: str) -> bool:
     if head.startswith(_GRADE_WORDS + _TOTAL_WORDS) or head in _GRADES:
         return False
     return not is_number(text) and not is_number(head)  # the stray test reads the cell, is_total its folded text
+
+
+_PLAIN_HEAD = _Memo(_plain_head)  # asked of every row of the table: a lookup, no call
 
 
 @lru_cache(maxsize=2048)
