@@ -60,16 +60,34 @@ def table(case: dict[str, Any]) -> bytes:
 _DELIMITERS = {".tsv": "\t", ".csv": ",", ".txt": None}
 
 
+_READ_IN_PLACE = _Importer.read_in_place
+
+
+def _read_none_in_place(self: _Importer, rows: list[Row], columns: _Columns) -> Any:
+    return [False] * len(rows), _READ_IN_PLACE(self, [], columns)[1]
+
+
 def imported(
-    raw: bytes, monkeypatch: pytest.MonkeyPatch, *, fast: bool, file: str = "form.tsv", **vocabulary: Any
+    raw: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    fast: bool,
+    file: str = "form.tsv",
+    labels_in_place: bool = True,
+    **vocabulary: Any,
 ) -> str:
-    """The form read from `raw` (its repr: Decimals with their digits), or the error it raises."""
+    """The form read from `raw` (its repr: Decimals with their digits), or the error it raises.
+
+    `labels_in_place=False` keeps the other shortcuts but takes the rows read in place through the passes.
+    """
     with monkeypatch.context() as patch:
+        if not labels_in_place:
+            patch.setattr(_Importer, "made_in_place", lambda self, read: None)
         if not fast:
             patch.setattr(_tables, "_tidy", lambda text: False)
             patch.setattr(_importer, "_plain_head", lambda text: False)
             patch.setattr(_importer, "_PLAIN_HEAD", _Memo(lambda text: False))
-            patch.setattr(_Importer, "read_in_place", lambda self, row, columns: None)
+            patch.setattr(_Importer, "read_in_place", _read_none_in_place)
             for shortcut in ("_all_read_in_place", "_labels_in_their_columns", "_all_known", "_all_labelled"):
                 patch.setattr(_importer, shortcut, lambda *args: False)
         try:
@@ -81,13 +99,17 @@ def imported(
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_each_case_imports_as_through_the_general_path(case: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     raw = table(case)
-    assert imported(raw, monkeypatch, fast=True) == imported(raw, monkeypatch, fast=False)
+    general = imported(raw, monkeypatch, fast=False)
+    assert imported(raw, monkeypatch, fast=True) == general
+    assert imported(raw, monkeypatch, fast=True, labels_in_place=False) == general
 
 
 def test_the_seed_imports_as_through_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
     raw = SEED.read_bytes()
     assert _tidy(raw.decode("utf-8-sig"))  # the seed takes the fast path
-    assert imported(raw, monkeypatch, fast=True) == imported(raw, monkeypatch, fast=False)
+    general = imported(raw, monkeypatch, fast=False)
+    assert imported(raw, monkeypatch, fast=True) == general
+    assert imported(raw, monkeypatch, fast=True, labels_in_place=False) == general
 
 
 def _text_tables() -> list[Any]:
@@ -112,7 +134,9 @@ def _text_tables() -> list[Any]:
 def test_each_text_table_of_the_form_cases_imports_as_through_the_general_path(
     raw: bytes, file: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert imported(raw, monkeypatch, fast=True, file=file) == imported(raw, monkeypatch, fast=False, file=file)
+    general = imported(raw, monkeypatch, fast=False, file=file)
+    assert imported(raw, monkeypatch, fast=True, file=file) == general
+    assert imported(raw, monkeypatch, fast=True, file=file, labels_in_place=False) == general
 
 
 def test_cells_of_several_lines_import_as_through_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -131,25 +155,27 @@ def test_cells_of_several_lines_import_as_through_the_general_path(monkeypatch: 
 def test_generated_forms_import_as_through_the_general_path(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     for spec in generate.specs(12, seed=seed):
         raw = generate.to_tsv(spec).encode("utf-8")
-        assert imported(raw, monkeypatch, fast=True) == imported(raw, monkeypatch, fast=False)
+        general = imported(raw, monkeypatch, fast=False)
+        assert imported(raw, monkeypatch, fast=True) == general
+        assert imported(raw, monkeypatch, fast=True, labels_in_place=False) == general
 
 
 def test_every_row_of_a_generated_form_is_read_in_place() -> None:
     # the benchmark's forms take the fast path on each indicator row, and skip the passes after it
     raw = generate.to_tsv(generate.spec(3)).encode("utf-8")
     read = []
-    original = _Importer.read_in_place
 
-    def counted(self: _Importer, row: Row, columns: _Columns) -> Any:
-        line = original(self, row, columns)
-        read.append(line is not None)
-        return line
+    def counted(self: _Importer, rows: list[Row], columns: _Columns) -> Any:
+        read_in, rows_read = _READ_IN_PLACE(self, rows, columns)
+        read.append((read_in, len(rows_read.rows)))
+        return read_in, rows_read
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_Importer, "read_in_place", counted)
-        patch.setattr(_Importer, "skip_rows", None)  # called, it would fail
+        for general in ("skip_rows", "lines", "made", "assign_labels"):
+            patch.setattr(_Importer, general, None)  # called, it would fail
         form = import_grid(text_grid(raw, "form.tsv", "\t"))
-    assert len(read) == len(form.indicators) == generate.ROWS and all(read)
+    assert read == [(None, generate.ROWS)] and len(form.indicators) == generate.ROWS
 
 
 @pytest.mark.parametrize(

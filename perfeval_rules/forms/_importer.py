@@ -14,7 +14,7 @@ import itertools
 import operator
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -304,12 +304,6 @@ def _in_place(placeholders: frozenset[str], known_labels: frozenset[str]) -> _In
     return _InPlace(_Memo(number), _Memo(name), _Memo(_label), _Memo(_one_line), _Memo(reason))
 
 
-# The fields of an Indicator after its categories (name … provenance), as `read_in_place` makes them.
-_Fields = tuple[str, str, str, Decimal, Decimal | None, str, Provenance]
-# A row read in place: the row, its 一级 and 二级 labels and its indicator's fields.
-_Read = tuple[Row, str, str, _Fields]
-
-
 @dataclass(slots=True)
 class _Line:
     """An indicator-table row after its cells were aligned to the header."""
@@ -326,6 +320,31 @@ class _Line:
     values: tuple[str, str, Decimal, Decimal | None, str, Provenance] | None = None
     level1: str = ""
     level2: str = ""
+
+
+@dataclass(slots=True)
+class _ReadRows:
+    """The rows `read_in_place` read, column by column: each list holds one field of each row, in row order."""
+
+    rows: list[Row]
+    labels1: list[str]
+    labels2: list[str]
+    names: list[str]
+    weight_texts: Sequence[str]
+    # The indicators' fields after their names
+    targets: list[str]
+    actuals: list[str]
+    weights: list[Decimal]
+    scores: list[Decimal | None]
+    reasons: list[str]
+    provenances: list[Provenance]
+
+    def lines(self, columns: _Columns) -> Iterator[_Line]:
+        """Each row as the line `align` makes of it, with its values made."""
+        values = zip(self.targets, self.actuals, self.weights, self.scores, self.reasons, self.provenances, strict=True)
+        parts = zip(self.rows, self.labels1, self.labels2, self.names, self.weight_texts, values, strict=True)
+        for row, label1, label2, name, weight_text, made in parts:
+            yield _Line(row, 0, label1, label2, name, columns.name, weight_text, {}, made)
 
 
 @dataclass
@@ -509,8 +528,7 @@ class _Importer:
             merged = [nfkc(b) or nfkc(a) for a, b in itertools.zip_longest(header.cells, body[0].cells, fillvalue="")]
             columns = self.indicator_columns(Row(header.number, tuple(merged), header.text)) or columns
             body = body[1:]
-        lines: list[_Line | _Read] = []
-        aligned = False  # some line came from `align`, not `read_in_place`
+        rows_left: list[Row] = []  # the rows that are no grade, total or stray-number row
         total_weight = total = grade = None
         done = False
         for row in body:
@@ -529,14 +547,13 @@ class _Importer:
             if not plain and all(is_number(c) for c in row.cells if c):
                 self.note("row-skipped", f"stray number 「{_first_text(row)}」 skipped (a page number?)", row.number)
                 continue
-            read = self.read_in_place(row, columns)
-            if read is not None:
-                lines.append(read)
-            elif (line := self.align(row, columns)) is not None:
-                lines.append(line)
-                aligned = True
-        made = None if aligned else self.made_in_place(lines)  # type: ignore[arg-type]  # all are _Read
-        indicators = made if made is not None else self.made(lines, columns)
+            rows_left.append(row)
+        # read after the loop, all at once: the loop's rows raise no error and note nothing that reading would
+        read_in, read = self.read_in_place(rows_left, columns)
+        made = self.made_in_place(read) if read_in is None else None
+        if made is None:
+            made = self.made(self.lines(rows_left, read_in, read, columns), columns)
+        indicators = made
         if "value" in columns.index and indicators:
             self.note(
                 "split-target-joined",
@@ -546,24 +563,35 @@ class _Importer:
             )
         return indicators, total_weight, total, grade
 
-    def made_in_place(self, reads: Sequence[_Read]) -> list[Indicator] | None:
+    def made_in_place(self, read: _ReadRows) -> list[Indicator] | None:
         """The indicators of rows all read in place, when their labels need no pass but `assign_level1`; else None.
 
         Each label stands in its own column (一级 names, if any, in the 一级 column), every row has its 二级 label
         and each is a known one: `assign_labels` would move, join and infer none, and take each row's 二级 label.
         """
-        label1s = set(map(_LABEL1_OF_READ, reads))
-        label2s = set(map(_LABEL2_OF_READ, reads))
+        label1s, label2s = set(read.labels1), set(read.labels2)
         if not (label1s <= _LEVEL1_OR_BLANK and "" not in label2s and label2s.isdisjoint(LEVEL1)):
             return None
         if not _all_known(self.level2_names, label2s):
             return None
-        levels1 = self.level1s([(read[0], read[1], read[2]) for read in reads])
-        return [_indicator(level1, read[2], *read[3]) for level1, read in zip(levels1, reads, strict=True)]
+        levels1 = self.level1s(zip(read.rows, read.labels1, read.labels2, strict=True))
+        made = (read.names, read.targets, read.actuals, read.weights, read.scores, read.reasons, read.provenances)
+        return list(map(_indicator, levels1, read.labels2, *made))
 
-    def made(self, lines: Sequence[_Line | _Read], columns: _Columns) -> list[Indicator]:
+    def lines(
+        self, rows: Sequence[Row], read_in: Sequence[bool] | None, read: _ReadRows, columns: _Columns
+    ) -> list[_Line]:
+        """The line of each row: as read in place (`read_in`: None for all), else as `align` reads it, if kept."""
+        in_place = read.lines(columns)
+        lines = []
+        for row, readable in zip(rows, read_in or [True] * len(rows), strict=True):
+            line = next(in_place) if readable else self.align(row, columns)
+            if line is not None:
+                lines.append(line)
+        return lines
+
+    def made(self, general: list[_Line], columns: _Columns) -> list[Indicator]:
         """The indicators of the lines, through the passes that skip rows, note shifts and assign the categories."""
-        general = [_line(x, columns) if isinstance(x, tuple) else x for x in lines]
         if not _all_read_in_place(general):  # a line read in place is neither skipped nor shifted
             general = self.skip_rows(general, columns)
             self.note_shifts(general)
@@ -639,32 +667,50 @@ class _Importer:
                 return None
         return _Line(row, best, label1, label2, name, name_col + best, texts["weight"], texts)
 
-    def read_in_place(self, row: Row, columns: _Columns) -> _Read | None:
-        """A row that `align` reads where it stands and keeps as it is: its labels and its indicator's fields.
+    def read_in_place(self, rows: Sequence[Row], columns: _Columns) -> tuple[list[bool] | None, _ReadRows]:
+        """The rows that `align` reads where they stand and keeps as they are, read column by column.
 
         Most rows: a name, a number in 分值 and one in 得分 (if the table has 得分) are the best fit `align` can
         find, so it tries no shift; the name is no category, no placeholder and no breakdown, so no later pass
         drops it; its 分值 and 得分 are no placeholders, so `indicator` would read them without an error.
+        Returns which rows are read so (None: all, the common case) and what was read of them. A column at a
+        time, each cell's question is a memo lookup in a `map`: no call of Python code but one per indicator.
         """
         ask = self.in_place
-        name, weight_text, score_text, label1, label2, target, actual, reason, op, unit = columns.in_place(
-            row.cells[: columns.width] + columns.blanks
+        width, blanks = columns.width, columns.blanks
+        picked = zip(*map(columns.in_place, [row.cells[:width] + blanks for row in rows]), strict=True)
+        cells_of = list(picked) if rows else [()] * len(_IN_PLACE)  # the cells of each of _IN_PLACE, by row
+        names = list(map(ask.name.__getitem__, cells_of[0]))
+        weights = list(map(ask.number.__getitem__, cells_of[1]))
+        scores: list[str | None] = (
+            list(map(ask.number.__getitem__, cells_of[2])) if columns.scored else [None] * len(rows)
         )
-        name = ask.name[name]
-        weight = ask.number[weight_text]
-        score = ask.number[score_text] if columns.scored else None
-        if not name or not weight or score == "":
-            return None
-        fields = (
-            name,
-            ask.line[join_target(op, target, unit) if columns.split else target],
-            ask.line[actual],
-            Decimal(weight),
-            None if score is None else Decimal(score),
-            ask.reason[reason],
-            _provenance(self.grid.file, self.grid.sheet, row.number, f"{columns.name_letters}{row.number}"),
+        read_in = None
+        if not all(names) or not all(weights) or "" in scores:
+            read_in = [bool(n) and bool(w) and s != "" for n, w, s in zip(names, weights, scores, strict=True)]
+            rows = list(itertools.compress(rows, read_in))
+            names = list(itertools.compress(names, read_in))
+            weights = list(itertools.compress(weights, read_in))
+            scores = list(itertools.compress(scores, read_in))
+            cells_of = [tuple(itertools.compress(cells, read_in)) for cells in cells_of]
+        _, weight_texts, _, labels1, labels2, targets, actuals, reasons, ops, units = cells_of
+        numbers = [row.number for row in rows]
+        cells = map(columns.name_letters.__add__, map(str, numbers))  # f"{letters}{number}"
+        file, sheet = self.grid.file, self.grid.sheet
+        read = _ReadRows(
+            list(rows),
+            list(map(ask.label.__getitem__, labels1)),
+            list(map(ask.label.__getitem__, labels2)),
+            names,
+            weight_texts,
+            list(map(ask.line.__getitem__, map(join_target, ops, targets, units) if columns.split else targets)),
+            list(map(ask.line.__getitem__, actuals)),
+            list(map(Decimal, weights)),
+            list(map(Decimal, scores)) if columns.scored else scores,  # type: ignore[arg-type]  # all None
+            list(map(ask.reason.__getitem__, reasons)),
+            list(map(_provenance, itertools.repeat(file), itertools.repeat(sheet), numbers, cells)),
         )
-        return row, ask.label[label1], ask.label[label2], fields
+        return read_in, read
 
     def fit(self, row: Row, texts: dict[str, str], offset: int) -> int | None:  # at most _BEST_FIT points
         """How well the row reads with its cells moved by `offset` (`texts`); None when it cannot read that way."""
@@ -822,7 +868,7 @@ class _Importer:
         for line, level1 in zip(lines, levels, strict=True):
             line.level1 = level1
 
-    def level1s(self, rows: Sequence[tuple[Row, str, str]]) -> list[str]:
+    def level1s(self, rows: Iterable[tuple[Row, str, str]]) -> list[str]:
         """The 一级 of each (row, 一级 label, 二级): its label, else the one above, else its 二级's (noted)."""
         levels = []
         current = ""
@@ -894,14 +940,6 @@ _LEVEL1_OR_BLANK = frozenset({*LEVEL1, ""})
 _LABEL1 = operator.attrgetter("label1")
 _LABEL2 = operator.attrgetter("label2")
 _VALUES = operator.attrgetter("values")  # a tuple of six, true, for a line read in place
-_LABEL1_OF_READ = operator.itemgetter(1)
-_LABEL2_OF_READ = operator.itemgetter(2)
-
-
-def _line(read: _Read, columns: _Columns) -> _Line:
-    """The line `align` makes of a row that `read_in_place` read, with its values made."""
-    row, label1, label2, fields = read
-    return _Line(row, 0, label1, label2, fields[0], columns.name, row.cell(columns.index["weight"]), {}, fields[1:])
 
 
 def _all_read_in_place(lines: Sequence[_Line]) -> bool:
