@@ -388,11 +388,13 @@ class _Importer:
     # -- the whole form --------------------------------------------------------------------------
 
     def run(self) -> Form:
-        rows = [r for r in self.grid.rows if any(r.cells)]  # not r.blank, without a property call per row
+        rows = list(itertools.compress(self.grid.rows, map(any, map(_CELLS, self.grid.rows))))  # not r.blank, in C
         if not rows:
             raise FormError("empty table: no rows to import", _file_location(self.grid))
-        head_at = next((i for i, r in enumerate(rows) if self.indicator_columns(r) is not None), None)
-        if head_at is None:
+        head_at, columns = next(
+            ((i, found) for i, r in enumerate(rows) if (found := self.indicator_columns(r)) is not None), (None, None)
+        )
+        if head_at is None or columns is None:
             raise FormError(
                 "no indicator table: no row names the columns 三级指标 and 分值",
                 self.grid.location(rows[0]) if len(rows) == 1 else _file_location(self.grid),
@@ -405,7 +407,7 @@ class _Importer:
         fields = self.head_fields(head_rows, folded)
         unit, funds = self.funds(head_rows, folded)
         expected, achieved = self.goals(head_rows, folded, goals_at)
-        indicators, total_weight, total, grade = self.indicators(table_rows)
+        indicators, total_weight, total, grade = self.indicators(table_rows, columns)
         if not fields.get("project"):
             self.note("project-missing", "no 项目名称 found; the project is left empty", rows[0].number)
         return Form(
@@ -458,7 +460,7 @@ class _Importer:
         for i in range(at, at + 1) if at is not None else range(len(rows)):
             row = rows[i]
             for cell, key in zip(row.cells, folded[i], strict=True):
-                match = _UNIT.search(key)
+                match = _UNIT.search(key) if "元" in key else None  # each unit ends in 元
                 if match and unit is None:
                     unit = match.group(1) or match.group(2)
                     self.note("unit-from-header", f"amounts in {unit}, from the header 「{cell}」", row.number)
@@ -519,20 +521,25 @@ class _Importer:
             index["value"] = index.pop("target")
         return _Columns(index)
 
-    def indicators(self, rows: Sequence[Row]) -> tuple[list[Indicator], Decimal | None, Decimal | None, str | None]:
+    def indicators(
+        self, rows: Sequence[Row], columns: _Columns
+    ) -> tuple[list[Indicator], Decimal | None, Decimal | None, str | None]:
+        """The indicators below the header row `rows[0]` (whose `columns` they are), the total and the grade."""
         header = rows[0]
-        columns = self.indicator_columns(header)
-        assert columns is not None
         body = list(rows[1:])
         if body and {"指标性质", "度量单位"} & {nfkc(c) for c in body[0].cells}:
             merged = [nfkc(b) or nfkc(a) for a, b in itertools.zip_longest(header.cells, body[0].cells, fillvalue="")]
             columns = self.indicator_columns(Row(header.number, tuple(merged), header.text)) or columns
             body = body[1:]
-        rows_left: list[Row] = []  # the rows that are no grade, total or stray-number row
+        # Most rows can be no grade, total or stray-number row (`_plain_head`): those before the first that can
+        # be one are left as they are by the loop below (asked of each row, in C)
+        firsts = map(next, map(filter, itertools.repeat(None), map(_CELLS, body)), itertools.repeat(""))
+        plain_heads = list(map(_PLAIN_HEAD.__getitem__, firsts))
+        at = plain_heads.index(False) if False in plain_heads else len(body)
+        rows_left = body[:at]  # the rows that are no grade, total or stray-number row
         total_weight = total = grade = None
         done = False
-        for row in body:
-            plain = _PLAIN_HEAD[next(filter(None, row.cells), "")]  # most rows: no grade, total or stray tests
+        for row, plain in zip(body[at:], plain_heads[at:], strict=True):
             if not plain and (found := self.grade(row)) is not None:
                 grade = found or grade
                 continue
@@ -939,6 +946,7 @@ class _Importer:
 _LEVEL1_OR_BLANK = frozenset({*LEVEL1, ""})
 _LABEL1 = operator.attrgetter("label1")
 _LABEL2 = operator.attrgetter("label2")
+_CELLS = operator.attrgetter("cells")
 _VALUES = operator.attrgetter("values")  # a tuple of six, true, for a line read in place
 
 
