@@ -141,7 +141,10 @@ def _provenance(file: str, sheet: str | None, row: int, cell: str) -> Provenance
 @lru_cache(maxsize=2048)  # the same cells and keywords are folded many times per table
 def nfkc(text: str) -> str:
     """Text folded for matching: NFKC (full-width to half-width), no whitespace."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    return _BLANKS.sub("", unicodedata.normalize("NFKC", text))
+
+
+_BLANKS = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=1024)  # asked once per indicator row, of a handful of names
@@ -1048,7 +1051,11 @@ def _named_columns(cells: tuple[str, ...], spec: _Spec) -> dict[str, int]:
 def _column_name(spec: _Spec) -> _Memo[str | None]:
     """The column a folded header text names under `spec` (the first whose word it contains), memoised."""
 
+    any_word = re.compile("|".join(re.escape(w) for _, words in spec for w in words))
+
     def name_of(key: str) -> str | None:
+        if not any_word.search(key):
+            return None  # most texts a header row is asked about (names, amounts) hold no word: one search
         return next((name for name, words in spec if any(w in key for w in words)), None)
 
     return _Memo(name_of)  # every row above the indicator table is tried as its header
