@@ -458,7 +458,10 @@ class _Importer:
 
     def funds(self, rows: Sequence[Row], folded: Sequence[Sequence[str]]) -> tuple[str, list[FundsRow]]:
         """The amounts' unit and the funds rows, from the rows above the table (`folded`: their cells folded)."""
-        at = next((i for i, r in enumerate(rows) if _columns(r, _FUNDS_COLUMNS, {"budget", "executed"})), None)
+        at, columns = next(
+            ((i, found) for i, r in enumerate(rows) if (found := _columns(r, _FUNDS_COLUMNS, {"budget", "executed"}))),
+            (None, None),
+        )
         unit = None
         for i in range(at, at + 1) if at is not None else range(len(rows)):
             row = rows[i]
@@ -471,10 +474,8 @@ class _Importer:
             unit = "万元"
             if at is not None:
                 self.note("unit-assumed", "the funds header names no unit; amounts read as 万元", rows[at].number)
-        if at is None:
+        if at is None or columns is None:
             return unit, []
-        columns = _columns(rows[at], _FUNDS_COLUMNS, set())
-        assert columns is not None
         first = min(columns.values())
         result = []
         for row in rows[at + 1 :]:
@@ -1031,20 +1032,29 @@ _Spec = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 def _columns(row: Row, spec: _Spec, required: set[str]) -> dict[str, int] | None:
-    found = _named_columns(row.cells, spec)
+    found = _named_columns(spec)(row.cells)
     return dict(found) if required <= found.keys() and found else None
 
 
-@lru_cache(maxsize=256)  # a form's header rows repeat form after form; every row above the table is asked
-def _named_columns(cells: tuple[str, ...], spec: _Spec) -> dict[str, int]:
-    """The first column of the cells that each name of `spec` names (kept in the memo: never changed)."""
-    found: dict[str, int] = {}
+@cache
+def _named_columns(spec: _Spec) -> Callable[[tuple[str, ...]], dict[str, int]]:
+    """The first column of the cells that each name of `spec` names, memoised by the cells alone.
+
+    A form's header rows repeat form after form, and every row above the table is asked; a memo whose key
+    held `spec` too would hash all of it at each question.
+    """
     name_of = _column_name(spec)
-    for i, cell in enumerate(cells):
-        name = name_of[_FOLD[cell]] if cell else None
-        if name is not None and name not in found:
-            found[name] = i
-    return found
+
+    @lru_cache(maxsize=256)
+    def named(cells: tuple[str, ...]) -> dict[str, int]:  # kept in the memo: never changed
+        found: dict[str, int] = {}
+        for i, cell in enumerate(cells):
+            name = name_of[_FOLD[cell]] if cell else None
+            if name is not None and name not in found:
+                found[name] = i
+        return found
+
+    return named
 
 
 @cache
