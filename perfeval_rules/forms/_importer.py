@@ -216,8 +216,8 @@ class _Columns:
     keys: tuple[str, ...] = field(init=False)
     pick: Callable[[tuple[str, ...]], tuple[str, ...]] = field(init=False)  # the cells of `keys`, in order
     width: int = field(init=False)  # the cells a row needs for `pick`
-    # The cells of _IN_PLACE from a row's first `width` cells followed by `blanks`: a column the table lacks
-    # takes the blank at `width`, as does a cell beyond the row.
+    # The cells of _IN_PLACE from a row's cells followed by `blanks`: a column the table lacks takes the last
+    # blank, a column beyond the row one of the blanks (they are as many as a row needs, and one more).
     in_place: Callable[[tuple[str, ...]], tuple[str, ...]] = field(init=False)
     blanks: tuple[str, ...] = field(init=False)
     split: bool = field(init=False)  # the target comes in 指标性质, 指标值 and 度量单位
@@ -234,7 +234,7 @@ class _Columns:
         self.name = self.index.get("name", self.width)  # an indicator header names it; a bare test may not
         self.name_letters = column_letters(self.name)
         names = [("value" if key == "target" and self.split else key) for key in _IN_PLACE]
-        self.in_place = operator.itemgetter(*(self.index.get(name, self.width) for name in names))
+        self.in_place = operator.itemgetter(*(self.index.get(name, -1) for name in names))
         self.blanks = ("",) * (self.width + 1)
 
     def get(self, key: str) -> int | None:
@@ -688,8 +688,8 @@ class _Importer:
         time, each cell's question is a memo lookup in a `map`: no call of Python code but one per indicator.
         """
         ask = self.in_place
-        width, blanks = columns.width, columns.blanks
-        picked = zip(*map(columns.in_place, [row.cells[:width] + blanks for row in rows]), strict=True)
+        padded = map(operator.add, map(_CELLS, rows), itertools.repeat(columns.blanks))  # each row's cells + blanks
+        picked = zip(*map(columns.in_place, padded), strict=True)
         cells_of = list(picked) if rows else [()] * len(_IN_PLACE)  # the cells of each of _IN_PLACE, by row
         names = list(map(ask.name.__getitem__, cells_of[0]))
         weights = list(map(ask.number.__getitem__, cells_of[1]))
