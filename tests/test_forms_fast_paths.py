@@ -3,18 +3,20 @@
 Four shortcuts keep the import of a table fast: a TSV text in which `clean` would change no cell is split
 without it (`_tidy`); a row whose first text can start no grade, total or stray-number row skips those
 three tests (`_plain_head`); a row `align` would read where it stands and keep as it is has its indicator
-made at once (`read_in_place`), and a table of such rows skips the passes that could not change them;
-a row read in place picks its columns' cells at once (`_texts`). Each case of
-tests/data/forms/fast-paths.yaml, every text table of the other form cases, the seed and generated forms
-are imported with the first three on and off; the properties below check the shortcuts' conditions on
-generated text.
+made at once (`read_in_place`, column by column over the table), and a table of such rows skips the
+passes that could not change them (`made_in_place` when each row has its own known labels); a row read
+in place picks its columns' cells at once (`_texts`). Each case of tests/data/forms/fast-paths.yaml, every
+text table of the other form cases, the seed and generated forms are imported with the first three on and
+off, and with rows read in place taken through the label passes; the properties below check the
+shortcuts' conditions on generated text.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
-from dataclasses import FrozenInstanceError
+from dataclasses import FrozenInstanceError, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,7 @@ from hypothesis import strategies as st
 from perfeval_rules._slots import slots_draft
 from perfeval_rules._yaml import load_file
 from perfeval_rules.errors import FormError
-from perfeval_rules.forms import _importer, _tables
+from perfeval_rules.forms import _importer, _tables, load_forms
 from perfeval_rules.forms._importer import (
     _Columns,
     _Importer,
@@ -315,3 +317,28 @@ def test_a_memo_asks_once_and_forgets_all_when_full(monkeypatch: pytest.MonkeyPa
     memo = _Memo(lambda text: asked.append(text) or text.upper())
     assert [memo["a"], memo["b"], memo["a"], memo["c"]] == ["A", "B", "A", "C"]
     assert asked == ["a", "b", "c"] and dict(memo) == {"c": "C"}
+
+
+@pytest.mark.parametrize("seed", [2020, 7])
+def test_a_loaded_table_is_what_the_importer_makes_with_its_source_and_digest(seed: int, tmp_path: Path) -> None:
+    # load_forms hands the digest to the importer instead of copying each form with it
+    spec = generate.spec(0, seed=seed)
+    path = tmp_path / "form.tsv"
+    path.write_text(generate.to_tsv(spec), encoding="utf-8")
+    raw = path.read_bytes()
+    made = import_grid(text_grid(raw, str(path), "\t"))
+    expected = replace(made, source=str(path), source_sha256=hashlib.sha256(raw).hexdigest())
+    assert repr(load_forms(path)) == repr([expected])
+
+
+_HEADER_WORDS = [w for _, words in _importer._INDICATOR_COLUMNS for w in words]
+
+
+@fuzz(300)
+@given(parts=st.lists(st.sampled_from([*_HEADER_WORDS, "项目", "年度", "100", "(", "）", "指标", "值"]), max_size=4))
+def test_a_header_text_names_the_column_the_search_over_every_name_finds(parts: list[str]) -> None:
+    # `_column_name` answers 'none' after one search for any word: the same as trying each name and word
+    key = "".join(parts)
+    spec = _importer._INDICATOR_COLUMNS
+    expected = next((name for name, words in spec if any(w in key for w in words)), None)
+    assert _importer._column_name(spec)[key] == expected
