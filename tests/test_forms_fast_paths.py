@@ -3,18 +3,20 @@
 Four shortcuts keep the import of a table fast: a TSV text in which `clean` would change no cell is split
 without it (`_tidy`); a row whose first text can start no grade, total or stray-number row skips those
 three tests (`_plain_head`); a row `align` would read where it stands and keep as it is has its indicator
-made at once (`read_in_place`), and a table of such rows skips the passes that could not change them;
-a row read in place picks its columns' cells at once (`_texts`). Each case of
-tests/data/forms/fast-paths.yaml, every text table of the other form cases, the seed and generated forms
-are imported with the first three on and off; the properties below check the shortcuts' conditions on
-generated text.
+made at once (`read_in_place`, column by column over the table), and a table of such rows skips the
+passes that could not change them (`made_in_place` when each row has its own known labels); a row read
+in place picks its columns' cells at once (`_texts`). Each case of tests/data/forms/fast-paths.yaml, every
+text table of the other form cases, the seed and generated forms are imported with the first three on and
+off, and with rows read in place taken through the label passes; the properties below check the
+shortcuts' conditions on generated text.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
-from dataclasses import FrozenInstanceError
+from dataclasses import FrozenInstanceError, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,7 @@ from hypothesis import strategies as st
 from perfeval_rules._slots import slots_draft
 from perfeval_rules._yaml import load_file
 from perfeval_rules.errors import FormError
-from perfeval_rules.forms import _importer, _tables
+from perfeval_rules.forms import _importer, _tables, load_forms
 from perfeval_rules.forms._importer import (
     _Columns,
     _Importer,
@@ -60,15 +62,34 @@ def table(case: dict[str, Any]) -> bytes:
 _DELIMITERS = {".tsv": "\t", ".csv": ",", ".txt": None}
 
 
+_READ_IN_PLACE = _Importer.read_in_place
+
+
+def _read_none_in_place(self: _Importer, rows: list[Row], columns: _Columns) -> Any:
+    return [False] * len(rows), _READ_IN_PLACE(self, [], columns)[1]
+
+
 def imported(
-    raw: bytes, monkeypatch: pytest.MonkeyPatch, *, fast: bool, file: str = "form.tsv", **vocabulary: Any
+    raw: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    fast: bool,
+    file: str = "form.tsv",
+    labels_in_place: bool = True,
+    **vocabulary: Any,
 ) -> str:
-    """The form read from `raw` (its repr: Decimals with their digits), or the error it raises."""
+    """The form read from `raw` (its repr: Decimals with their digits), or the error it raises.
+
+    `labels_in_place=False` keeps the other shortcuts but takes the rows read in place through the passes.
+    """
     with monkeypatch.context() as patch:
+        if not labels_in_place:
+            patch.setattr(_Importer, "made_in_place", lambda self, read: None)
         if not fast:
             patch.setattr(_tables, "_tidy", lambda text: False)
             patch.setattr(_importer, "_plain_head", lambda text: False)
-            patch.setattr(_Importer, "read_in_place", lambda self, row, columns: None)
+            patch.setattr(_importer, "_PLAIN_HEAD", _Memo(lambda text: False))
+            patch.setattr(_Importer, "read_in_place", _read_none_in_place)
             for shortcut in ("_all_read_in_place", "_labels_in_their_columns", "_all_known", "_all_labelled"):
                 patch.setattr(_importer, shortcut, lambda *args: False)
         try:
@@ -80,13 +101,17 @@ def imported(
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_each_case_imports_as_through_the_general_path(case: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     raw = table(case)
-    assert imported(raw, monkeypatch, fast=True) == imported(raw, monkeypatch, fast=False)
+    general = imported(raw, monkeypatch, fast=False)
+    assert imported(raw, monkeypatch, fast=True) == general
+    assert imported(raw, monkeypatch, fast=True, labels_in_place=False) == general
 
 
 def test_the_seed_imports_as_through_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
     raw = SEED.read_bytes()
     assert _tidy(raw.decode("utf-8-sig"))  # the seed takes the fast path
-    assert imported(raw, monkeypatch, fast=True) == imported(raw, monkeypatch, fast=False)
+    general = imported(raw, monkeypatch, fast=False)
+    assert imported(raw, monkeypatch, fast=True) == general
+    assert imported(raw, monkeypatch, fast=True, labels_in_place=False) == general
 
 
 def _text_tables() -> list[Any]:
@@ -111,7 +136,9 @@ def _text_tables() -> list[Any]:
 def test_each_text_table_of_the_form_cases_imports_as_through_the_general_path(
     raw: bytes, file: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert imported(raw, monkeypatch, fast=True, file=file) == imported(raw, monkeypatch, fast=False, file=file)
+    general = imported(raw, monkeypatch, fast=False, file=file)
+    assert imported(raw, monkeypatch, fast=True, file=file) == general
+    assert imported(raw, monkeypatch, fast=True, file=file, labels_in_place=False) == general
 
 
 def test_cells_of_several_lines_import_as_through_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -130,25 +157,27 @@ def test_cells_of_several_lines_import_as_through_the_general_path(monkeypatch: 
 def test_generated_forms_import_as_through_the_general_path(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     for spec in generate.specs(12, seed=seed):
         raw = generate.to_tsv(spec).encode("utf-8")
-        assert imported(raw, monkeypatch, fast=True) == imported(raw, monkeypatch, fast=False)
+        general = imported(raw, monkeypatch, fast=False)
+        assert imported(raw, monkeypatch, fast=True) == general
+        assert imported(raw, monkeypatch, fast=True, labels_in_place=False) == general
 
 
 def test_every_row_of_a_generated_form_is_read_in_place() -> None:
     # the benchmark's forms take the fast path on each indicator row, and skip the passes after it
     raw = generate.to_tsv(generate.spec(3)).encode("utf-8")
     read = []
-    original = _Importer.read_in_place
 
-    def counted(self: _Importer, row: Row, columns: _Columns) -> Any:
-        line = original(self, row, columns)
-        read.append(line is not None)
-        return line
+    def counted(self: _Importer, rows: list[Row], columns: _Columns) -> Any:
+        read_in, rows_read = _READ_IN_PLACE(self, rows, columns)
+        read.append((read_in, len(rows_read.rows)))
+        return read_in, rows_read
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_Importer, "read_in_place", counted)
-        patch.setattr(_Importer, "skip_rows", None)  # called, it would fail
+        for general in ("skip_rows", "lines", "made", "assign_labels"):
+            patch.setattr(_Importer, general, None)  # called, it would fail
         form = import_grid(text_grid(raw, "form.tsv", "\t"))
-    assert len(read) == len(form.indicators) == generate.ROWS and all(read)
+    assert read == [(None, generate.ROWS)] and len(form.indicators) == generate.ROWS
 
 
 @pytest.mark.parametrize(
@@ -288,3 +317,28 @@ def test_a_memo_asks_once_and_forgets_all_when_full(monkeypatch: pytest.MonkeyPa
     memo = _Memo(lambda text: asked.append(text) or text.upper())
     assert [memo["a"], memo["b"], memo["a"], memo["c"]] == ["A", "B", "A", "C"]
     assert asked == ["a", "b", "c"] and dict(memo) == {"c": "C"}
+
+
+@pytest.mark.parametrize("seed", [2020, 7])
+def test_a_loaded_table_is_what_the_importer_makes_with_its_source_and_digest(seed: int, tmp_path: Path) -> None:
+    # load_forms hands the digest to the importer instead of copying each form with it
+    spec = generate.spec(0, seed=seed)
+    path = tmp_path / "form.tsv"
+    path.write_text(generate.to_tsv(spec), encoding="utf-8")
+    raw = path.read_bytes()
+    made = import_grid(text_grid(raw, str(path), "\t"))
+    expected = replace(made, source=str(path), source_sha256=hashlib.sha256(raw).hexdigest())
+    assert repr(load_forms(path)) == repr([expected])
+
+
+_HEADER_WORDS = [w for _, words in _importer._INDICATOR_COLUMNS for w in words]
+
+
+@fuzz(300)
+@given(parts=st.lists(st.sampled_from([*_HEADER_WORDS, "项目", "年度", "100", "(", "）", "指标", "值"]), max_size=4))
+def test_a_header_text_names_the_column_the_search_over_every_name_finds(parts: list[str]) -> None:
+    # `_column_name` answers 'none' after one search for any word: the same as trying each name and word
+    key = "".join(parts)
+    spec = _importer._INDICATOR_COLUMNS
+    expected = next((name for name, words in spec if any(w in key for w in words)), None)
+    assert _importer._column_name(spec)[key] == expected

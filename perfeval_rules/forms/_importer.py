@@ -14,7 +14,7 @@ import itertools
 import operator
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -141,7 +141,10 @@ def _provenance(file: str, sheet: str | None, row: int, cell: str) -> Provenance
 @lru_cache(maxsize=2048)  # the same cells and keywords are folded many times per table
 def nfkc(text: str) -> str:
     """Text folded for matching: NFKC (full-width to half-width), no whitespace."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    return _BLANKS.sub("", unicodedata.normalize("NFKC", text))
+
+
+_BLANKS = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=1024)  # asked once per indicator row, of a handful of names
@@ -213,8 +216,8 @@ class _Columns:
     keys: tuple[str, ...] = field(init=False)
     pick: Callable[[tuple[str, ...]], tuple[str, ...]] = field(init=False)  # the cells of `keys`, in order
     width: int = field(init=False)  # the cells a row needs for `pick`
-    # The cells of _IN_PLACE from a row's first `width` cells followed by `blanks`: a column the table lacks
-    # takes the blank at `width`, as does a cell beyond the row.
+    # The cells of _IN_PLACE from a row's cells followed by `blanks`: a column the table lacks takes the last
+    # blank, a column beyond the row one of the blanks (they are as many as a row needs, and one more).
     in_place: Callable[[tuple[str, ...]], tuple[str, ...]] = field(init=False)
     blanks: tuple[str, ...] = field(init=False)
     split: bool = field(init=False)  # the target comes in 指标性质, 指标值 and 度量单位
@@ -231,7 +234,7 @@ class _Columns:
         self.name = self.index.get("name", self.width)  # an indicator header names it; a bare test may not
         self.name_letters = column_letters(self.name)
         names = [("value" if key == "target" and self.split else key) for key in _IN_PLACE]
-        self.in_place = operator.itemgetter(*(self.index.get(name, self.width) for name in names))
+        self.in_place = operator.itemgetter(*(self.index.get(name, -1) for name in names))
         self.blanks = ("",) * (self.width + 1)
 
     def get(self, key: str) -> int | None:
@@ -240,6 +243,7 @@ class _Columns:
 
 _T = TypeVar("_T")
 _MEMO_SIZE = 4096
+_GOALS = ("年度总体目标", "总体目标")  # the words that start the goals row
 
 
 class _Memo(dict[str, _T]):
@@ -259,6 +263,20 @@ class _Memo(dict[str, _T]):
             self.clear()
         answer = self[text] = self.ask(text)
         return answer
+
+
+_LEVEL1_BY_LEVEL2 = _Memo(level1_of)  # asked of every row's 二级: a lookup, no call
+_FOLD = _Memo(nfkc)  # a cell's `nfkc`, looked up without a call: the rows above the table fold each of their cells
+
+
+def _year(folded: Sequence[Sequence[str]]) -> int | None:
+    """The year the first cell that names one names (2023年), from the folded cells of the rows above the goals."""
+    for keys in folded:
+        for key in keys:
+            match = _YEAR.search(key) if "年" in key else None  # the pattern ends in 年
+            if match:
+                return int(match.group(1))
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,11 +325,37 @@ class _Line:
     level2: str = ""
 
 
+@dataclass(slots=True)
+class _ReadRows:
+    """The rows `read_in_place` read, column by column: each list holds one field of each row, in row order."""
+
+    rows: list[Row]
+    labels1: list[str]
+    labels2: list[str]
+    names: list[str]
+    weight_texts: Sequence[str]
+    # The indicators' fields after their names
+    targets: list[str]
+    actuals: list[str]
+    weights: list[Decimal]
+    scores: list[Decimal | None]
+    reasons: list[str]
+    provenances: list[Provenance]
+
+    def lines(self, columns: _Columns) -> Iterator[_Line]:
+        """Each row as the line `align` makes of it, with its values made."""
+        values = zip(self.targets, self.actuals, self.weights, self.scores, self.reasons, self.provenances, strict=True)
+        parts = zip(self.rows, self.labels1, self.labels2, self.names, self.weight_texts, values, strict=True)
+        for row, label1, label2, name, weight_text, made in parts:
+            yield _Line(row, 0, label1, label2, name, columns.name, weight_text, {}, made)
+
+
 @dataclass
 class _Importer:
     grid: Grid
     placeholders: frozenset[str]
     keywords: tuple[tuple[str, tuple[str, ...]], ...]
+    source_sha256: str | None = None
     notes: list[ImportNote] = field(default_factory=list)
     folded_keywords: tuple[tuple[str, str, str], ...] = field(init=False)  # (二级, keyword, folded keyword)
     level2_names: frozenset[str] = field(init=False)
@@ -347,28 +391,33 @@ class _Importer:
     # -- the whole form --------------------------------------------------------------------------
 
     def run(self) -> Form:
-        rows = [r for r in self.grid.rows if any(r.cells)]  # not r.blank, without a property call per row
+        rows = list(itertools.compress(self.grid.rows, map(any, map(_CELLS, self.grid.rows))))  # not r.blank, in C
         if not rows:
             raise FormError("empty table: no rows to import", _file_location(self.grid))
-        head_at = next((i for i, r in enumerate(rows) if self.indicator_columns(r) is not None), None)
-        if head_at is None:
+        head_at, columns = next(
+            ((i, found) for i, r in enumerate(rows) if (found := self.indicator_columns(r)) is not None), (None, None)
+        )
+        if head_at is None or columns is None:
             raise FormError(
                 "no indicator table: no row names the columns 三级指标 and 分值",
                 self.grid.location(rows[0]) if len(rows) == 1 else _file_location(self.grid),
                 hint="the header row of the indicator table must name 三级指标 and 分值 (or 分数, 权重)",
             )
         head_rows, table_rows = rows[:head_at], rows[head_at:]
-        fields = self.head_fields(head_rows)
-        unit, funds = self.funds(head_rows)
-        expected, achieved = self.goals(head_rows)
-        indicators, total_weight, total, grade = self.indicators(table_rows)
+        # The four readers of the rows above the table look at each cell folded: fold each once, for all four
+        folded = [[_FOLD[c] for c in r.cells] for r in head_rows]
+        goals_at = next((i for i, keys in enumerate(folded) if any(k.startswith(_GOALS) for k in keys)), None)
+        fields = self.head_fields(head_rows, folded)
+        unit, funds = self.funds(head_rows, folded)
+        expected, achieved = self.goals(head_rows, folded, goals_at)
+        indicators, total_weight, total, grade = self.indicators(table_rows, columns)
         if not fields.get("project"):
             self.note("project-missing", "no 项目名称 found; the project is left empty", rows[0].number)
         return Form(
             project=fields.get("project", ""),
             department=fields.get("department", ""),
             implementer=fields.get("implementer", ""),
-            year=self.year(head_rows),
+            year=_year(folded[:goals_at]),
             amount_unit=unit,
             funds=tuple(funds),
             goal_expected=expected,
@@ -378,16 +427,17 @@ class _Importer:
             reported_total_weight=total_weight,
             reported_grade=grade,
             source=self.grid.file,
+            source_sha256=self.source_sha256,
             import_notes=tuple(sorted(self.notes, key=lambda n: n.row or 0)),
         )
 
     # -- header, funds, goals --------------------------------------------------------------------
 
-    def head_fields(self, rows: Sequence[Row]) -> dict[str, str]:
+    def head_fields(self, rows: Sequence[Row], folded: Sequence[Sequence[str]]) -> dict[str, str]:
+        """项目名称, 主管部门 and 实施单位, from the rows above the table (`folded`: their cells folded)."""
         found: dict[str, str] = {}
-        for row in rows:
-            for i, cell in enumerate(row.cells):
-                key = nfkc(cell)
+        for row, keys in zip(rows, folded, strict=True):
+            for i, key in enumerate(keys):
                 if not key.startswith(_HEAD_WORDS):
                     continue  # names no field: the search below would find no word
                 for name, names in _HEAD_FIELDS:
@@ -396,33 +446,27 @@ class _Importer:
                         continue
                     rest = re.sub(r"^[:：]", "", key[len(word) :])
                     if rest:
-                        found[name] = cell.split("：", 1)[-1].split(":", 1)[-1].strip()
+                        found[name] = row.cells[i].split("：", 1)[-1].split(":", 1)[-1].strip()
                         break
-                    for later in row.cells[i + 1 :]:
-                        if later and nfkc(later) != key:
-                            if not nfkc(later).startswith(_HEAD_WORDS):
+                    for later, later_key in zip(row.cells[i + 1 :], keys[i + 1 :], strict=True):
+                        if later and later_key != key:
+                            if not later_key.startswith(_HEAD_WORDS):
                                 found[name] = later
                             break
                     break
         return found
 
-    def year(self, rows: Sequence[Row]) -> int | None:
-        for row in rows:
-            if any(nfkc(c).startswith(("年度总体目标", "总体目标")) for c in row.cells):
-                return None
-            for cell in row.cells:
-                folded = nfkc(cell)
-                match = _YEAR.search(folded) if "年" in folded else None  # the pattern ends in 年
-                if match:
-                    return int(match.group(1))
-        return None
-
-    def funds(self, rows: Sequence[Row]) -> tuple[str, list[FundsRow]]:
-        at = next((i for i, r in enumerate(rows) if _columns(r, _FUNDS_COLUMNS, {"budget", "executed"})), None)
+    def funds(self, rows: Sequence[Row], folded: Sequence[Sequence[str]]) -> tuple[str, list[FundsRow]]:
+        """The amounts' unit and the funds rows, from the rows above the table (`folded`: their cells folded)."""
+        at, columns = next(
+            ((i, found) for i, r in enumerate(rows) if (found := _columns(r, _FUNDS_COLUMNS, {"budget", "executed"}))),
+            (None, None),
+        )
         unit = None
-        for row in rows[at : at + 1] if at is not None else rows:
-            for cell in row.cells:
-                match = _UNIT.search(nfkc(cell))
+        for i in range(at, at + 1) if at is not None else range(len(rows)):
+            row = rows[i]
+            for cell, key in zip(row.cells, folded[i], strict=True):
+                match = _UNIT.search(key) if "元" in key else None  # each unit ends in 元
                 if match and unit is None:
                     unit = match.group(1) or match.group(2)
                     self.note("unit-from-header", f"amounts in {unit}, from the header 「{cell}」", row.number)
@@ -430,18 +474,16 @@ class _Importer:
             unit = "万元"
             if at is not None:
                 self.note("unit-assumed", "the funds header names no unit; amounts read as 万元", rows[at].number)
-        if at is None:
+        if at is None or columns is None:
             return unit, []
-        columns = _columns(rows[at], _FUNDS_COLUMNS, set())
-        assert columns is not None
         first = min(columns.values())
         result = []
         for row in rows[at + 1 :]:
-            labels = [c for c in row.cells[:first] if c and not nfkc(c).startswith("项目资金")]
-            if not labels or nfkc(labels[0]).startswith(("年度总体目标", "总体目标")):
+            labels = [c for c in row.cells[:first] if c and not _FOLD[c].startswith("项目资金")]
+            if not labels or _FOLD[labels[0]].startswith(_GOALS):
                 break
-            amounts = any(is_number(nfkc(row.cell(col)).removesuffix("%")) for col in columns.values())
-            if not amounts and not _FUNDS_ROW.search(nfkc(labels[-1])):
+            amounts = any(is_number(_FOLD[row.cell(col)].removesuffix("%")) for col in columns.values())
+            if not amounts and not _FUNDS_ROW.search(_FOLD[labels[-1]]):
                 break  # the funds block has ended: this row is no funds row and holds no amounts
             values = {
                 key: self.value(row.cell(col), _FUNDS_LABELS[key], row, col, percent=key == "rate")
@@ -451,15 +493,12 @@ class _Importer:
             result.append(FundsRow(label=label, provenance=self.provenance(row, row.cells.index(labels[-1])), **values))
         return unit, result
 
-    def goals(self, rows: Sequence[Row]) -> tuple[str, str]:
-        at = next(
-            (i for i, r in enumerate(rows) if any(nfkc(c).startswith(("年度总体目标", "总体目标")) for c in r.cells)),
-            None,
-        )
+    def goals(self, rows: Sequence[Row], folded: Sequence[Sequence[str]], at: int | None) -> tuple[str, str]:
+        """The 预期目标 and 实际完成情况 texts, from the 年度总体目标 row `at` (`folded`: the cells folded)."""
         if at is None:
             return "", ""
         row = rows[at]
-        keys = [nfkc(c) for c in row.cells]
+        keys = folded[at]
         exp_col = next((i for i, k in enumerate(keys) if k.startswith("预期目标")), None)
         ach_col = next((i for i, k in enumerate(keys) if k.startswith(("实际完成情况", "实际完成"))), None)
         if exp_col is not None and ach_col is not None and at + 1 < len(rows):
@@ -469,7 +508,7 @@ class _Importer:
             second = next((c for c in row.cells[hi:] if c), "")
             expected, achieved = (first, second) if exp_col < ach_col else (second, first)
         else:
-            label = next(c for c in row.cells if nfkc(c).startswith(("年度总体目标", "总体目标")))
+            label = next(c for c, k in zip(row.cells, keys, strict=True) if k.startswith(_GOALS))
             texts = [c for c in row.cells if c and c != label]
             expected, achieved = ([*texts, "", ""])[:2]
         if _HTML_TAG.search(expected + achieved) or re.search(r"&#?\w+;", expected + achieved):
@@ -486,20 +525,25 @@ class _Importer:
             index["value"] = index.pop("target")
         return _Columns(index)
 
-    def indicators(self, rows: Sequence[Row]) -> tuple[list[Indicator], Decimal | None, Decimal | None, str | None]:
+    def indicators(
+        self, rows: Sequence[Row], columns: _Columns
+    ) -> tuple[list[Indicator], Decimal | None, Decimal | None, str | None]:
+        """The indicators below the header row `rows[0]` (whose `columns` they are), the total and the grade."""
         header = rows[0]
-        columns = self.indicator_columns(header)
-        assert columns is not None
         body = list(rows[1:])
         if body and {"指标性质", "度量单位"} & {nfkc(c) for c in body[0].cells}:
             merged = [nfkc(b) or nfkc(a) for a, b in itertools.zip_longest(header.cells, body[0].cells, fillvalue="")]
             columns = self.indicator_columns(Row(header.number, tuple(merged), header.text)) or columns
             body = body[1:]
-        lines: list[_Line] = []
+        # Most rows can be no grade, total or stray-number row (`_plain_head`): those before the first that can
+        # be one are left as they are by the loop below (asked of each row, in C)
+        firsts = map(next, map(filter, itertools.repeat(None), map(_CELLS, body)), itertools.repeat(""))
+        plain_heads = list(map(_PLAIN_HEAD.__getitem__, firsts))
+        at = plain_heads.index(False) if False in plain_heads else len(body)
+        rows_left = body[:at]  # the rows that are no grade, total or stray-number row
         total_weight = total = grade = None
         done = False
-        for row in body:
-            plain = _plain_head(next(filter(None, row.cells), ""))  # most rows: no grade, total or stray tests
+        for row, plain in zip(body[at:], plain_heads[at:], strict=True):
             if not plain and (found := self.grade(row)) is not None:
                 grade = found or grade
                 continue
@@ -514,14 +558,13 @@ class _Importer:
             if not plain and all(is_number(c) for c in row.cells if c):
                 self.note("row-skipped", f"stray number 「{_first_text(row)}」 skipped (a page number?)", row.number)
                 continue
-            line = self.read_in_place(row, columns) or self.align(row, columns)
-            if line is not None:
-                lines.append(line)
-        if not _all_read_in_place(lines):  # a line read in place is neither skipped nor shifted
-            lines = self.skip_rows(lines, columns)
-            self.note_shifts(lines)
-        self.assign_labels(lines)
-        indicators = [self.indicator(line, columns) for line in lines if line.name]
+            rows_left.append(row)
+        # read after the loop, all at once: the loop's rows raise no error and note nothing that reading would
+        read_in, read = self.read_in_place(rows_left, columns)
+        made = self.made_in_place(read) if read_in is None else None
+        if made is None:
+            made = self.made(self.lines(rows_left, read_in, read, columns), columns)
+        indicators = made
         if "value" in columns.index and indicators:
             self.note(
                 "split-target-joined",
@@ -530,6 +573,41 @@ class _Importer:
                 header.number,
             )
         return indicators, total_weight, total, grade
+
+    def made_in_place(self, read: _ReadRows) -> list[Indicator] | None:
+        """The indicators of rows all read in place, when their labels need no pass but `assign_level1`; else None.
+
+        Each label stands in its own column (一级 names, if any, in the 一级 column), every row has its 二级 label
+        and each is a known one: `assign_labels` would move, join and infer none, and take each row's 二级 label.
+        """
+        label1s, label2s = set(read.labels1), set(read.labels2)
+        if not (label1s <= _LEVEL1_OR_BLANK and "" not in label2s and label2s.isdisjoint(LEVEL1)):
+            return None
+        if not _all_known(self.level2_names, label2s):
+            return None
+        levels1 = self.level1s(zip(read.rows, read.labels1, read.labels2, strict=True))
+        made = (read.names, read.targets, read.actuals, read.weights, read.scores, read.reasons, read.provenances)
+        return list(map(_indicator, levels1, read.labels2, *made))
+
+    def lines(
+        self, rows: Sequence[Row], read_in: Sequence[bool] | None, read: _ReadRows, columns: _Columns
+    ) -> list[_Line]:
+        """The line of each row: as read in place (`read_in`: None for all), else as `align` reads it, if kept."""
+        in_place = read.lines(columns)
+        lines = []
+        for row, readable in zip(rows, read_in or [True] * len(rows), strict=True):
+            line = next(in_place) if readable else self.align(row, columns)
+            if line is not None:
+                lines.append(line)
+        return lines
+
+    def made(self, general: list[_Line], columns: _Columns) -> list[Indicator]:
+        """The indicators of the lines, through the passes that skip rows, note shifts and assign the categories."""
+        if not _all_read_in_place(general):  # a line read in place is neither skipped nor shifted
+            general = self.skip_rows(general, columns)
+            self.note_shifts(general)
+        self.assign_labels(general)
+        return [self.indicator(line, columns) for line in general if line.name]
 
     def grade(self, row: Row) -> str | None:
         """The grade on a 评分等级 row ('' when the row names none); None for other rows."""
@@ -600,31 +678,50 @@ class _Importer:
                 return None
         return _Line(row, best, label1, label2, name, name_col + best, texts["weight"], texts)
 
-    def read_in_place(self, row: Row, columns: _Columns) -> _Line | None:
-        """The line of a row that `align` reads where it stands and keeps as it is, its values made; else None.
+    def read_in_place(self, rows: Sequence[Row], columns: _Columns) -> tuple[list[bool] | None, _ReadRows]:
+        """The rows that `align` reads where they stand and keeps as they are, read column by column.
 
         Most rows: a name, a number in 分值 and one in 得分 (if the table has 得分) are the best fit `align` can
         find, so it tries no shift; the name is no category, no placeholder and no breakdown, so no later pass
         drops it; its 分值 and 得分 are no placeholders, so `indicator` would read them without an error.
+        Returns which rows are read so (None: all, the common case) and what was read of them. A column at a
+        time, each cell's question is a memo lookup in a `map`: no call of Python code but one per indicator.
         """
         ask = self.in_place
-        name, weight_text, score_text, label1, label2, target, actual, reason, op, unit = columns.in_place(
-            row.cells[: columns.width] + columns.blanks
+        padded = map(operator.add, map(_CELLS, rows), itertools.repeat(columns.blanks))  # each row's cells + blanks
+        picked = zip(*map(columns.in_place, padded), strict=True)
+        cells_of = list(picked) if rows else [()] * len(_IN_PLACE)  # the cells of each of _IN_PLACE, by row
+        names = list(map(ask.name.__getitem__, cells_of[0]))
+        weights = list(map(ask.number.__getitem__, cells_of[1]))
+        scores: list[str | None] = (
+            list(map(ask.number.__getitem__, cells_of[2])) if columns.scored else [None] * len(rows)
         )
-        name = ask.name[name]
-        weight = ask.number[weight_text]
-        score = ask.number[score_text] if columns.scored else None
-        if not name or not weight or score == "":
-            return None
-        values = (
-            ask.line[join_target(op, target, unit) if columns.split else target],
-            ask.line[actual],
-            Decimal(weight),
-            None if score is None else Decimal(score),
-            ask.reason[reason],
-            _provenance(self.grid.file, self.grid.sheet, row.number, f"{columns.name_letters}{row.number}"),
+        read_in = None
+        if not all(names) or not all(weights) or "" in scores:
+            read_in = [bool(n) and bool(w) and s != "" for n, w, s in zip(names, weights, scores, strict=True)]
+            rows = list(itertools.compress(rows, read_in))
+            names = list(itertools.compress(names, read_in))
+            weights = list(itertools.compress(weights, read_in))
+            scores = list(itertools.compress(scores, read_in))
+            cells_of = [tuple(itertools.compress(cells, read_in)) for cells in cells_of]
+        _, weight_texts, _, labels1, labels2, targets, actuals, reasons, ops, units = cells_of
+        numbers = [row.number for row in rows]
+        cells = map(columns.name_letters.__add__, map(str, numbers))  # f"{letters}{number}"
+        file, sheet = self.grid.file, self.grid.sheet
+        read = _ReadRows(
+            list(rows),
+            list(map(ask.label.__getitem__, labels1)),
+            list(map(ask.label.__getitem__, labels2)),
+            names,
+            weight_texts,
+            list(map(ask.line.__getitem__, map(join_target, ops, targets, units) if columns.split else targets)),
+            list(map(ask.line.__getitem__, actuals)),
+            list(map(Decimal, weights)),
+            list(map(Decimal, scores)) if columns.scored else scores,  # type: ignore[arg-type]  # all None
+            list(map(ask.reason.__getitem__, reasons)),
+            list(map(_provenance, itertools.repeat(file), itertools.repeat(sheet), numbers, cells)),
         )
-        return _Line(row, 0, ask.label[label1], ask.label[label2], name, columns.name, weight_text, {}, values)
+        return read_in, read
 
     def fit(self, row: Row, texts: dict[str, str], offset: int) -> int | None:  # at most _BEST_FIT points
         """How well the row reads with its cells moved by `offset` (`texts`); None when it cannot read that way."""
@@ -778,19 +875,22 @@ class _Importer:
             previous = line.level2
 
     def assign_level1(self, lines: list[_Line]) -> None:
+        levels = self.level1s([(line.row, line.label1, line.level2) for line in lines])
+        for line, level1 in zip(lines, levels, strict=True):
+            line.level1 = level1
+
+    def level1s(self, rows: Iterable[tuple[Row, str, str]]) -> list[str]:
+        """The 一级 of each (row, 一级 label, 二级): its label, else the one above, else its 二级's (noted)."""
+        levels = []
         current = ""
-        for line in lines:
-            inferred = level1_of(line.level2) if line.level2 else None
-            if line.label1:
-                current = line.label1
-            elif inferred and inferred != current:
+        for row, label1, level2 in rows:
+            if label1:
+                current = label1
+            elif level2 and (inferred := _LEVEL1_BY_LEVEL2[level2]) and inferred != current:
                 current = inferred
-                self.note(
-                    "level1-inferred",
-                    f"一级 {inferred} inferred from the 二级 {line.level2}",
-                    line.row.number,
-                )
-            line.level1 = current
+                self.note("level1-inferred", f"一级 {inferred} inferred from the 二级 {level2}", row.number)
+            levels.append(current)
+        return levels
 
     def indicator(self, line: _Line, columns: _Columns) -> Indicator:
         if line.values is not None:
@@ -850,6 +950,7 @@ class _Importer:
 _LEVEL1_OR_BLANK = frozenset({*LEVEL1, ""})
 _LABEL1 = operator.attrgetter("label1")
 _LABEL2 = operator.attrgetter("label2")
+_CELLS = operator.attrgetter("cells")
 _VALUES = operator.attrgetter("values")  # a tuple of six, true, for a line read in place
 
 
@@ -876,8 +977,12 @@ def import_grid(
     *,
     placeholders: Sequence[str] | None = None,
     level2_keywords: Mapping[str, Sequence[str]] | None = None,
+    source_sha256: str | None = None,
 ) -> Form:
-    """Read one table into a Form; every repair is an import note, every unreadable cell a FormError."""
+    """Read one table into a Form; every repair is an import note, every unreadable cell a FormError.
+
+    The form's source is the grid's file; `source_sha256` is that file's digest, when the caller has it.
+    """
     # The default vocabulary is read only when a caller leaves something to it (a rule set gives both).
     words = placeholders if placeholders is not None else default_vocabulary()[0]
     keywords = (
@@ -885,7 +990,7 @@ def import_grid(
         if level2_keywords is not None
         else default_vocabulary()[1]
     )
-    return _Importer(grid, _placeholder_set(tuple(words)), keywords).run()
+    return _Importer(grid, _placeholder_set(tuple(words)), keywords, source_sha256).run()
 
 
 # The same vocabulary gives the same set objects, form after form: the memoised questions about cells take
@@ -927,31 +1032,43 @@ _Spec = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 def _columns(row: Row, spec: _Spec, required: set[str]) -> dict[str, int] | None:
-    found = _named_columns(row.cells, spec)
+    found = _named_columns(spec)(row.cells)
     return dict(found) if required <= found.keys() and found else None
 
 
-@lru_cache(maxsize=256)  # a form's header rows repeat form after form; every row above the table is asked
-def _named_columns(cells: tuple[str, ...], spec: _Spec) -> dict[str, int]:
-    """The first column of the cells that each name of `spec` names (kept in the memo: never changed)."""
-    found: dict[str, int] = {}
+@cache
+def _named_columns(spec: _Spec) -> Callable[[tuple[str, ...]], dict[str, int]]:
+    """The first column of the cells that each name of `spec` names, memoised by the cells alone.
+
+    A form's header rows repeat form after form, and every row above the table is asked; a memo whose key
+    held `spec` too would hash all of it at each question.
+    """
     name_of = _column_name(spec)
-    for i, cell in enumerate(cells):
-        name = name_of(nfkc(cell)) if cell else None
-        if name is not None and name not in found:
-            found[name] = i
-    return found
+
+    @lru_cache(maxsize=256)
+    def named(cells: tuple[str, ...]) -> dict[str, int]:  # kept in the memo: never changed
+        found: dict[str, int] = {}
+        for i, cell in enumerate(cells):
+            name = name_of[_FOLD[cell]] if cell else None
+            if name is not None and name not in found:
+                found[name] = i
+        return found
+
+    return named
 
 
 @cache
-def _column_name(spec: _Spec) -> Callable[[str], str | None]:
+def _column_name(spec: _Spec) -> _Memo[str | None]:
     """The column a folded header text names under `spec` (the first whose word it contains), memoised."""
 
-    @lru_cache(maxsize=4096)  # every row above the indicator table is tried as its header
+    any_word = re.compile("|".join(re.escape(w) for _, words in spec for w in words))
+
     def name_of(key: str) -> str | None:
+        if not any_word.search(key):
+            return None  # most texts a header row is asked about (names, amounts) hold no word: one search
         return next((name for name, words in spec if any(w in key for w in words)), None)
 
-    return name_of
+    return _Memo(name_of)  # every row above the indicator table is tried as its header
 
 
 def _texts(row: Row, columns: _Columns, offset: int) -> dict[str, str]:
@@ -978,6 +1095,9 @@ def _plain_head(text: str) -> bool:
     if head.startswith(_GRADE_WORDS + _TOTAL_WORDS) or head in _GRADES:
         return False
     return not is_number(text) and not is_number(head)  # the stray test reads the cell, is_total its folded text
+
+
+_PLAIN_HEAD = _Memo(_plain_head)  # asked of every row of the table: a lookup, no call
 
 
 @lru_cache(maxsize=2048)

@@ -19,6 +19,7 @@ from .model import Form
 class _Options:
     placeholders: Sequence[str] | None
     level2_keywords: Mapping[str, Sequence[str]] | None
+    sha256: str | None = None  # the file's digest, for the imported forms to carry from the start
 
 
 def _form_file(path: str, raw: bytes, options: _Options) -> list[Form]:
@@ -46,7 +47,9 @@ def _workbook(path: str, raw: bytes, options: _Options) -> list[Form]:
 
 
 def _import(grid: Grid, options: _Options) -> Form:
-    return import_grid(grid, placeholders=options.placeholders, level2_keywords=options.level2_keywords)
+    return import_grid(
+        grid, placeholders=options.placeholders, level2_keywords=options.level2_keywords, source_sha256=options.sha256
+    )
 
 
 READERS: dict[str, Callable[[str, bytes, _Options], list[Form]]] = {
@@ -99,8 +102,13 @@ def load_forms(
     """Every form in a file: one for a form file or a text table, one per sheet of a workbook."""
     raw = read_bytes(path)
     digest = hashlib.sha256(raw).hexdigest()
-    forms = reader_for(path, raw)(str(path), raw, _Options(placeholders, level2_keywords))
-    return [replace(f, source=str(path), source_sha256=digest) for f in forms]
+    source = str(path)
+    forms = reader_for(path, raw)(source, raw, _Options(placeholders, level2_keywords, digest))
+    # An imported table's forms carry both already: a copy of each (`replace`) costs as much as a table's header
+    return [
+        f if f.source == source and f.source_sha256 == digest else replace(f, source=source, source_sha256=digest)
+        for f in forms
+    ]
 
 
 def load_form(
@@ -142,8 +150,7 @@ def _load_sheet(
             hint="its sheets are " + ", ".join(repr(t) for t in titles),
         )
     grid = grids[titles.index(sheet)]
-    form = _import(grid, _Options(placeholders, level2_keywords))
-    return replace(form, source=str(path), source_sha256=hashlib.sha256(raw).hexdigest())
+    return _import(grid, _Options(placeholders, level2_keywords, hashlib.sha256(raw).hexdigest()))
 
 
 def _sheet(form: Form) -> str:
