@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from portfolio_inputs import build
 
 from perfeval_rules import _json
@@ -287,3 +289,30 @@ def test_a_batch_tunes_the_collector_and_gives_it_back(inputs: Path, stop_after:
     assert sink.seen == [(BATCH_GC_THRESHOLD, True)] * (stop_after or 2)
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+PATH_PARTS = st.sampled_from(["a", "x.tsv", "x.TSV", ".", "..", "", ".tsv", "x.", "表.csv", "a b.xlsx", "x.tar.gz"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(PATH_PARTS, min_size=1, max_size=4).map("/".join), st.booleans())
+def test_names_come_from_paths_as_pathlib_takes_them(path: str, rooted: bool) -> None:
+    from perfeval_rules.batch import _naming
+
+    path = "/" + path if rooted else path
+    assert _naming._name(path) == Path(path).name
+    assert _naming._stem(_naming._name(path)) == Path(path).stem
+
+
+@pytest.mark.parametrize("folder", [".", "in", "in/", "./in//", "in/."])
+def test_a_folders_files_are_named_as_pathlib_joins_them(
+    folder: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from perfeval_rules.batch import input_files
+
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    for name in ("a.tsv", "b.csv"):
+        (tmp_path / "in" / name).write_text("", encoding="utf-8")
+        (tmp_path / name).write_text("", encoding="utf-8")
+    assert input_files([folder]) == [str(Path(folder) / "a.tsv"), str(Path(folder) / "b.csv")]

@@ -80,6 +80,7 @@ __all__ = [
 def input_files(arguments: Sequence[str]) -> list[str]:
     """The files to evaluate: each file as given; a folder's form files (tables, or YAML/JSON forms) sorted."""
     from ..forms import READERS, is_form_file
+    from ..forms.loading import TABULAR
 
     paths: list[str] = []
     for argument in arguments:
@@ -91,8 +92,12 @@ def input_files(arguments: Sequence[str]) -> list[str]:
         # (sorting a folder's paths sorts their names)
         with os.scandir(folder) as entries:
             names = sorted(e.name for e in entries if _suffix(e.name) in READERS and e.is_file())
+        prefix = str(folder / "_")[:-1]  # str(folder / name) is prefix + name: "" for ".", "/" for the root
         for name in names:
-            file = str(folder / name)
+            file = prefix + name
+            if _suffix(name) in TABULAR:  # a table is a form file (is_form_file), whatever it holds
+                paths.append(file)
+                continue
             try:
                 if is_form_file(file):
                     paths.append(file)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,15 +44,29 @@ def _unique(wanted: Sequence[str], reserved: frozenset[str]) -> list[str]:
 
 def input_names(paths: Sequence[str]) -> list[str]:
     """A unique base name per input, from its file name: `a/x.tsv` → `x`; when stems clash, `x-tsv`, then `-2` …."""
-    stems = [_clean(Path(p).stem) for p in paths]
+    names = [_name(p) for p in paths]
+    stems = [_clean(_stem(name)) for name in names]
     counts: dict[str, int] = {}
     for stem in stems:
         counts[stem.casefold()] = counts.get(stem.casefold(), 0) + 1
     wanted = [
-        _clean(Path(p).name.replace(".", "-")) if counts[s.casefold()] > 1 else s
-        for p, s in zip(paths, stems, strict=True)
+        _clean(name.replace(".", "-")) if counts[s.casefold()] > 1 else s for name, s in zip(names, stems, strict=True)
     ]
     return _unique(wanted, RESERVED)
+
+
+def _name(path: str) -> str:
+    """`Path(path).name`, without making a Path for the usual path (a batch names thousands)."""
+    last = path.rpartition("/")[2]
+    if last in ("", ".") or os.altsep is not None:  # a trailing / or /., or Windows separators: Path decides
+        return Path(path).name
+    return last
+
+
+def _stem(name: str) -> str:
+    """`Path(name).stem`: the name without its suffix, from the last dot unless the name starts or ends with it."""
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 def form_names(base: str, sheets: Sequence[str | None]) -> list[str]:
