@@ -20,7 +20,7 @@ import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -64,6 +64,10 @@ class FormResult:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return FormResult, (self.summary, self.report, self.staged, self.sha256)  # see Task.__reduce__
+
+    def with_report(self, report: bytes) -> FormResult:
+        """`dataclasses.replace(self, report=report)`, without its work per field (once per form of a --jobs batch)."""
+        return FormResult(self.summary, report, self.staged, self.sha256)
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +340,7 @@ def _each(work: Work, chunk: list[Task], spool: str) -> tuple[list[TaskResult], 
     path = os.path.join(spool, str(chunk[0].index))  # a task's index is unique in the batch
     with open(path, "xb") as out:
         out.writelines(reports)
-    light = [TaskResult(r.task, tuple(replace(f, report=b"") for f in r.forms), r.error) for r in results]
+    light = [TaskResult(r.task, tuple(f.with_report(b"") for f in r.forms), r.error) for r in results]
     return light, path, [len(x) for x in reports]
 
 
@@ -344,19 +348,13 @@ def _unspooled(results: list[TaskResult], path: str | None, sizes: list[int]) ->
     """The results of a chunk with the reports from its spool file back in place (see `_each`); removes the file."""
     if path is None:
         return results
-    with open(path, "rb") as spooled:
-        data = spooled.read()
-    os.unlink(path)
-    offsets = itertools.accumulate(sizes, initial=0)
-    start = next(offsets)
     whole = []
-    for result in results:
-        forms = []
-        for form in result.forms:
-            end = next(offsets)
-            forms.append(replace(form, report=data[start:end]))
-            start = end
-        whole.append(TaskResult(result.task, tuple(forms), result.error))
+    reports = iter(sizes)
+    with open(path, "rb") as spooled:  # each report read into its own bytes: no copy of the whole chunk
+        for result in results:
+            forms = tuple(form.with_report(spooled.read(next(reports))) for form in result.forms)
+            whole.append(TaskResult(result.task, forms, result.error))
+    os.unlink(path)
     return whole
 
 
