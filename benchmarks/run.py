@@ -1,7 +1,7 @@
 """perfeval-rules against the plain-Python floor and zen-engine, and the CLI batch path; prints one table.
 
     python3 benchmarks/run.py [--forms 500] [--rounds 7] [--cli-forms 1000] [--memory-forms 10000]
-                              [--runs 5] [--large-runs 3] [--quick]
+                              [--runs 5] [--large-runs 5] [--quick]
 
 The CLI rows time `perfeval evaluate DIR --rules cn-mof-2020 -o OUT.json --no-trace` (every form's scores
 and findings in one JSON array) against a minimal script that writes the totals of the same files.
@@ -237,7 +237,7 @@ def main() -> None:
     parser.add_argument("--cli-forms", type=int, default=1000)
     parser.add_argument("--memory-forms", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=5, help="interleaved runs of each command on the CLI forms")
-    parser.add_argument("--large-runs", type=int, default=3, help="interleaved runs of each command on the large batch")
+    parser.add_argument("--large-runs", type=int, default=5, help="interleaved runs of each command on the large batch")
     parser.add_argument("--quick", action="store_true", help="small sizes, to check the benchmark itself runs")
     parser.add_argument("--api-only", action="store_true", help="only the API rows (no CLI, no memory)")
     args = parser.parse_args()
