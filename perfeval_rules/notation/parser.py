@@ -93,7 +93,9 @@ def _read(raw: str, as_: As, vocabulary: Vocabulary) -> Notation:
         return Missing(text=text, span=Span(0, len(text)))
     if len(text) > MAX_LENGTH:
         return _unparsed(text, as_, 0, f"text longer than {MAX_LENGTH} characters")
-    value = _plain(text, as_, vocabulary) or _words(text, as_, vocabulary)
+    value = _plain(text, as_, vocabulary)
+    if value is None:
+        value = _words(text, as_, vocabulary)
     if value is not None:
         return value
     from . import _grammar  # lark: only for the texts the fast paths leave
