@@ -561,10 +561,9 @@ class _Importer:
             rows_left.append(row)
         # read after the loop, all at once: the loop's rows raise no error and note nothing that reading would
         read_in, read = self.read_in_place(rows_left, columns)
-        made = self.made_in_place(read) if read_in is None else None
-        if made is None:
-            made = self.made(self.lines(rows_left, read_in, read, columns), columns)
-        indicators = made
+        indicators = self.made_in_place(read) if read_in is None else None
+        if indicators is None:
+            indicators = self.made(self.lines(rows_left, read_in, read, columns), columns)
         if "value" in columns.index and indicators:
             self.note(
                 "split-target-joined",
